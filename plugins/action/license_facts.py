@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, licensing.windows contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of licensing.windows.license_facts.
+
+The module runs no code of its own on the host: it sends the collector script
+(plugin_utils/license_collector.ps1) as ONE encoded PowerShell command through the
+task's connection, the way ansible.windows' win_reboot drives PowerShell, and then
+parses and classifies the JSON document on the controller. That keeps the host-side
+cost to one process and a few kilobytes on the wire, and works unchanged over the
+winrm, psrp and ssh connection plugins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.licensing.windows.plugins.module_utils.license_classifier import (
+    LicenseFactsError,
+    build_facts,
+    describe_error,
+)
+from ansible_collections.licensing.windows.plugins.module_utils.license_document import parse_collector_output
+from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.plugin_utils.collector_command import (
+    CollectorRun,
+    build_collector_command,
+    interpret_failed_run,
+)
+
+# Argument spec of the module; plugins/modules/license_facts.py documents the same options.
+ARGUMENT_SPEC = {
+    "max_output_bytes": {"type": "int", "default": 1048576},
+}
+
+# Smallest output cap that still holds a real host's document with room to spare.
+_MIN_OUTPUT_BYTES = 16384
+
+
+class ActionModule(ActionBase):
+    """Collect Windows activation and licensing facts."""
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        self._supports_check_mode = True  # read-only: check mode runs the query as usual
+        self._supports_async = False
+        result = super().run(tmp, task_vars)
+        del tmp  # tmp no longer has any effect
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        max_output = args["max_output_bytes"]
+        if max_output < _MIN_OUTPUT_BYTES:
+            raise AnsibleActionFail(
+                f"max_output_bytes: expected an integer of at least {_MIN_OUTPUT_BYTES}, got {max_output}"
+            )
+
+        shell_family = getattr(self._connection._shell, "SHELL_FAMILY", None)
+        if shell_family != "powershell":
+            return self._failure(
+                result,
+                "not_powershell",
+                f"license_facts needs a Windows host reached with the PowerShell shell plugin, but this host uses the "
+                f"'{shell_family}' shell. Set ansible_connection to winrm or psrp (or ssh with ansible_shell_type=powershell).",
+            )
+
+        # Connection errors (refused, credentials, TLS) propagate as AnsibleConnectionFailure,
+        # which Ansible reports as UNREACHABLE: that is the honest status for them.
+        raw = self._low_level_execute_command(build_collector_command(), sudoable=False)
+        run = CollectorRun(rc=raw.get("rc", 0), stdout=raw.get("stdout", ""), stderr=raw.get("stderr", ""))
+
+        if run.rc != 0:
+            code, message = interpret_failed_run(run)
+            return self._failure(result, code, message, rc=run.rc)
+
+        if len(run.stdout.encode("utf-8", "surrogatepass")) > max_output:
+            return self._failure(
+                result,
+                "output_too_large",
+                f"The collector printed more than max_output_bytes ({max_output} bytes); a licensing document is a few "
+                "kilobytes, so the host's PowerShell profile or a wrapper is probably adding output. Check the host, or "
+                "raise max_output_bytes.",
+            )
+
+        try:
+            document = parse_collector_output(run.stdout)
+            facts = build_facts(document, collected_at=datetime.now(timezone.utc))
+        except LicenseFactsError as exc:
+            return self._failure(result, exc.code, describe_error(exc.code, str(exc)))
+
+        result.update(changed=False, ansible_facts={"windows_license": facts})
+        return result
+
+    @staticmethod
+    def _failure(result, code, message, **extra):
+        """Fail the task with a stable error_code and a message that says what to do."""
+        result.update(extra)
+        result.update(failed=True, changed=False, error_code=code, msg=mask_product_keys(message))
+        return result

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, licensing.windows contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the collector command and explain a run that failed.
+
+Kept apart from the action plugin so that the benchmark, the simulator tests and the
+unit tests use exactly the command the module sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import re
+from typing import NamedTuple
+
+COLLECTOR_PATH = os.path.join(os.path.dirname(__file__), "license_collector.ps1")
+COLLECTOR_MARKER = "# licensing.windows collector schema=1"
+
+# What ansible-core's PowerShell shell plugin uses; a command that starts with exactly this
+# prefix is passed through by the winrm connection instead of being encoded a second time.
+_POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
+
+# WinRS runs the command line through cmd.exe, whose limit is 8191 characters.
+WINDOWS_COMMAND_LINE_LIMIT = 8191
+
+_STDERR_LIMIT = 2000
+
+
+class CollectorRun(NamedTuple):
+    """What came back from the host."""
+
+    rc: int
+    stdout: str
+    stderr: str
+
+
+def _compact(script: str) -> str:
+    """Drop comment lines (but keep the marker) and surrounding blanks to save command-line space."""
+    lines = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#") and stripped != COLLECTOR_MARKER:
+            continue
+        lines.append(stripped)
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=1)
+def collector_script() -> str:
+    """The collector script as it is sent (comments removed, marker kept)."""
+    with open(COLLECTOR_PATH, encoding="utf-8") as handle:
+        return _compact(handle.read())
+
+
+@functools.lru_cache(maxsize=1)
+def build_collector_command() -> str:
+    """The complete command line: PowerShell with the script as -EncodedCommand (UTF-16-LE, base64)."""
+    encoded = base64.b64encode(collector_script().encode("utf-16-le")).decode("ascii")
+    command = _POWERSHELL_PREFIX + encoded
+    if len(command) > WINDOWS_COMMAND_LINE_LIMIT:
+        # A packaging error, not a host problem: fail loudly rather than let Windows truncate it.
+        raise ValueError(
+            f"the collector command is {len(command)} characters, over the Windows limit of {WINDOWS_COMMAND_LINE_LIMIT}"
+        )
+    return command
+
+
+_CLIXML_STRING = re.compile(r'<S S="Error">(.*?)</S>', re.DOTALL)
+_HRESULT = re.compile(r"(?:HRESULT\s*:?\s*)?(0x8[0-9A-Fa-f]{7})")
+
+
+def _plain_stderr(stderr: str) -> str:
+    """Turn PowerShell's CLIXML error stream into plain text (ansible usually already did)."""
+    text = stderr or ""
+    if text.lstrip().startswith("#< CLIXML"):
+        parts = _CLIXML_STRING.findall(text)
+        text = "".join(parts).replace("_x000D__x000A_", "\n").replace("_x000D_", "").replace("_x000A_", "\n")
+    text = text.strip()
+    if len(text) > _STDERR_LIMIT:
+        text = text[:_STDERR_LIMIT] + " ...[truncated]"
+    return text
+
+
+def interpret_failed_run(run: CollectorRun) -> tuple[str, str]:
+    """Map a non-zero exit to (error_code, message that says what failed and what to do)."""
+    err = _plain_stderr(run.stderr)
+    lowered = err.lower()
+    if run.rc == 3 and "powershell 5.1 is required" in lowered:
+        return "powershell_too_old", (
+            f"{err} Install Windows Management Framework 5.1 on the host; the licensing query needs its CIM cmdlets."
+        )
+    if run.rc in (9009, 127) or "is not recognized as an internal or external command" in lowered or "not found" in lowered:
+        return "not_powershell", (
+            f"The host could not start Windows PowerShell (rc={run.rc}: {err or 'no error text'}). "
+            "Is it a Windows host? license_facts needs powershell.exe on the target."
+        )
+    if "command line is too long" in lowered:
+        return "command_failed", f"Windows refused the collector command: {err}"
+    match = _HRESULT.search(err)
+    if match:
+        hresult = match.group(1).upper().replace("0X", "0x")
+        return "wmi_error", (
+            f"The licensing query failed on the host with HRESULT {hresult} (rc={run.rc}): {err} "
+            "Check the WMI repository (winmgmt /verifyrepository) and the Software Protection service (sppsvc)."
+        )
+    return "command_failed", f"The licensing query failed on the host (rc={run.rc}): {err or 'no error text'}"
