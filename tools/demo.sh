@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make demo`: start a simulated fleet of Windows hosts on loopback addresses, audit it
+# with the license_audit role, write the reports to reports/, stop the fleet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/winsim_fleet.sh
+
+fleet=tests/fleets/demo.yml
+reports="$PWD/reports"
+echo "Starting the simulated fleet ($fleet) ..."
+winsim_start "$fleet" build/demo
+hosts=$(grep -c 'ansible_host:' "$WINSIM_INVENTORY" || true)
+echo "$hosts simulated Windows hosts are listening on 127.0.0.0/8. Auditing them ..."
+
+ansible-playbook -i "$WINSIM_INVENTORY" playbooks/audit.yml \
+    -e "license_audit_report_dir=$reports" --forks 20
+
+echo
+echo "Reports written to $reports:"
+for f in license-audit.json license-audit.csv license-audit.html license-audit-junit.xml license-audit.md; do
+    echo "  $reports/$f"
+done
+echo "Open $reports/license-audit.html in a browser to explore the fleet."
