@@ -339,7 +339,8 @@ def matches(condition: Condition | None, row: Row, resolve: Resolver) -> bool:
     left, op, right = condition.left, condition.op, condition.right
     if isinstance(left, Literal):
         left, right, op = right, left, _MIRROR[op]
-    assert isinstance(left, Property)  # the parser guarantees a property on one side
+    if not isinstance(left, Property):  # the parser guarantees a property on one side
+        return False
     value = row.get(resolve(left.name))
     if isinstance(right, Property):
         other = row.get(resolve(right.name))
