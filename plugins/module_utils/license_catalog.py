@@ -49,7 +49,7 @@ STORE_BASED_ACTIVATION = 0x4004F401
 # HR_SL_E_NOT_GENUINE = &HC004F200, as below.
 HRESULT_TEXTS = {
     0x00000000: "success",
-    0x4004F401: "the product has a store-based license (SL_I_STORE_BASED_ACTIVATION)",
+    0x4004F401: "the product has a store-based license, SL_I_STORE_BASED_ACTIVATION",
     0x4004F040: "activated, but the owner should verify the Product Use Rights",
     0x4004F00C: "running within the valid grace period",
     0x4004F00D: "running within the valid out-of-tolerance grace period",
@@ -73,7 +73,7 @@ HRESULT_TEXTS = {
     0xC004F069: "the product SKU is not found",
     0xC004F074: "no Key Management Service (KMS) could be contacted",
     0xC004F210: "the product key does not match the installed edition",
-    0xC004FC07: "the validity period expired (evaluation ended)",
+    0xC004FC07: "the time-based validity period expired: the evaluation ended",
     0xC004E003: "license evaluation failed",
     0x8007232B: "DNS name does not exist (KMS SRV record lookup failed)",
     0x80070005: "access denied",

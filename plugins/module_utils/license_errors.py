@@ -32,7 +32,7 @@ ERROR_CODES = (
 # What failed, then what to do. The detail of the concrete failure goes between the two.
 _EXPLANATIONS = {
     "access_denied": (
-        "The Windows licensing classes could not be read: access denied",
+        "The Windows licensing classes could not be read because access was denied",
         "Connect with an account in the host's local Administrators group; reading the licensing classes over WinRM "
         "needs administrative rights in practice.",
     ),

@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, licensing.windows contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The CSV report, license-audit.csv: one row per host, for spreadsheets.
+
+Spreadsheets run a cell that starts with = + - or @ as a formula ("CSV injection"), and
+a host name or CIM string is attacker-controlled, so such cells get a leading
+apostrophe, which makes Excel and LibreOffice show the text as typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import REMEDIATION_STEP_MAX_CHARS, clean_text
+
+COLUMNS = (
+    "host",
+    "status",
+    "reasons",
+    "summary",
+    "activation_method",
+    "digital_license",
+    "license_status",
+    "channel",
+    "edition",
+    "os",
+    "is_server",
+    "partial_product_key",
+    "grace_days_remaining",
+    "grace_expires_at",
+    "evaluation_end_date",
+    "kms_host",
+    "firmware_key_present",
+    "error_code",
+    "error_message",
+    "remediation",
+)
+
+# Characters that start a formula, including the full-width forms some spreadsheets
+# also accept. Tab and carriage return are on OWASP's list too; clean_text has already
+# turned them into spaces, and the check looks past leading spaces.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+# Excel's limit on the characters in one cell.
+CELL_MAX_CHARS = 32767
+REMEDIATION_SEPARATOR = " | "
+
+
+def neutralize(value) -> str:
+    """One cell: text made single-line, and a leading apostrophe if a spreadsheet would read it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = clean_text(value, CELL_MAX_CHARS)
+    if text.lstrip(" ").startswith(_FORMULA_PREFIXES):
+        text = "'" + text
+    return text
+
+
+def _row(verdict: dict) -> list[str]:
+    facts = verdict["facts"]
+    error = verdict["error"] or {}
+    remediation = REMEDIATION_SEPARATOR.join(clean_text(step, REMEDIATION_STEP_MAX_CHARS) for step in verdict["remediation"])
+    values = {
+        "host": verdict["host"],
+        "status": verdict["status"],
+        "reasons": ";".join(verdict["reasons"]),
+        "summary": verdict["summary"],
+        "activation_method": facts["method"],
+        "digital_license": facts["digital_license"],
+        "license_status": facts["license_status"],
+        "channel": facts["channel"],
+        "edition": facts["edition"],
+        "os": facts["os_caption"],
+        "is_server": facts["is_server"],
+        "partial_product_key": facts["partial_product_key"],
+        "grace_days_remaining": facts["grace_days_remaining"],
+        "grace_expires_at": facts["grace_expires_at"],
+        "evaluation_end_date": facts["evaluation_end_date"],
+        "kms_host": facts["kms_host"],
+        "firmware_key_present": facts["firmware_key_present"],
+        "error_code": error.get("code"),
+        "error_message": error.get("message"),
+        "remediation": remediation,
+    }
+    return [neutralize(values[column]) for column in COLUMNS]
+
+
+def render_csv(report: dict) -> str:
+    """The hosts as CSV (RFC 4180: comma-separated, CRLF line ends, quotes where needed), header first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, dialect="excel", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for verdict in report["hosts"]:
+        writer.writerow(_row(verdict))
+    return buffer.getvalue()

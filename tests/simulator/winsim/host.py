@@ -1,0 +1,102 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, licensing.windows contributors
+"""One simulated Windows host: from an HTTP request on its listener to the HTTP response.
+
+Order of checks, as on a WinRM listener: URL (``/wsman``) and method (POST),
+then authentication (401 with the host's WWW-Authenticate headers and an empty
+body), then message decryption, then the SOAP message itself. An empty body
+after a successful authentication is the encryption set-up POST and gets an
+empty 200.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from winsim import auth, collector, wsman
+from winsim.cim import HostCim
+from winsim.certs import ServerCertificate
+from winsim.fleet import HTTPS, HostSpec
+from winsim.httpio import HttpRequest
+from winsim.results import HostContext
+from winsim.stats import HostStats
+from winsim.winrs import WinRSService
+
+LOG = logging.getLogger("winsim")
+SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
+
+
+@dataclass
+class HttpAnswer:
+    """What to send back, and how to count the request."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    action: str
+
+
+class SimulatedHost:
+    """Everything one host serves."""
+
+    def __init__(self, spec: HostSpec, stats: HostStats, *, user_file: Path | None = None,
+                 certificate: ServerCertificate | None = None) -> None:
+        self.spec = spec
+        self.stats = stats
+        self.certificate = certificate
+        namespace_failure, provider_failure = collector.cim_failures(spec.fault)
+        cim = HostCim(spec.name, spec.cim, namespace_failure=namespace_failure, provider_failure=provider_failure)
+        self.context = HostContext(spec.name, spec.username, cim, spec.fault)
+        self.auth = auth.HostAuth(
+            kind=spec.auth, username=spec.username, password=spec.password, user_file=user_file,
+            refuse=spec.fault_kind == "refuse_credentials",
+            channel_binding=certificate.channel_binding if certificate is not None and spec.transport == HTTPS else None,
+        )
+        self.address = spec.address
+        self.port = spec.port
+        self.winrs = WinRSService(self.context, stats, self.endpoint)
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.spec.transport}://{host}:{self.port}/wsman"
+
+    def bound(self, port: int) -> None:
+        """Record the port the listener really got (port 0 = ephemeral)."""
+        self.port = port
+        self.winrs.endpoint = self.endpoint
+
+    async def handle(self, request: HttpRequest, connection: auth.ConnectionAuth, client_ip: str) -> HttpAnswer:
+        if request.path.rstrip("/").lower() != "/wsman":
+            return HttpAnswer(404, [], b"", "not_found")
+        if request.method != "POST":
+            return HttpAnswer(405, [("Allow", "POST")], b"", "not_allowed")
+        result = connection.authenticate(request.header("authorization"))
+        if not result.ok:
+            return HttpAnswer(401, result.headers, b"", "auth")
+        encrypted = (request.header("content-type") or "").lower().startswith("multipart/encrypted")
+        body = request.body
+        if encrypted:
+            try:
+                body = connection.unwrap(body)
+            except auth.EncryptionError as exc:
+                LOG.info("%s: rejected an encrypted message: %s", self.spec.name, exc)
+                return HttpAnswer(400, [], b"", "bad_request")
+        if not body.strip():
+            return HttpAnswer(200, result.headers, b"", "auth")
+        status, payload, action = await self._soap(body, result.user or self.spec.username, client_ip)
+        if encrypted:
+            return HttpAnswer(status, [("Content-Type", auth.ENCRYPTED_CONTENT_TYPE)], connection.wrap(payload), action)
+        return HttpAnswer(status, [("Content-Type", SOAP_CONTENT_TYPE)], payload, action)
+
+    async def _soap(self, body: bytes, user: str, client_ip: str) -> tuple[int, bytes, str]:
+        request: wsman.WsmanRequest | None = None
+        try:
+            request = wsman.parse_request(body)
+            return 200, await self.winrs.handle(request, user, client_ip), request.name
+        except wsman.WsmanFault as fault:
+            fault.machine = self.spec.name
+            self.stats.faults[fault.subcode] += 1
+            return 500, wsman.fault_envelope(fault, request.message_id if request else None), request.name if request else "invalid"

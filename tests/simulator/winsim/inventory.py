@@ -1,0 +1,71 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, licensing.windows contributors
+"""The Ansible inventory of a running fleet: ``ansible-playbook -i <it>`` works with no editing.
+
+All hosts are in group ``windows``; hosts with no fault are also in
+``winsim_healthy``, the others in ``winsim_faulty`` and ``winsim_fault_<kind>``.
+Each host carries its connection variables and, for tests, ``winsim_profile``,
+``winsim_fault`` and ``winsim_expect`` (the profile's ``expect`` block).
+The file holds the hosts' passwords, so it is written with mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from winsim.fleet import HTTPS, HostSpec
+
+
+def host_vars(host: HostSpec, address: str, port: int, ca_file: Path | None) -> dict[str, object]:
+    """Connection and test variables of one host."""
+    variables: dict[str, object] = {
+        "ansible_connection": "winrm",
+        "ansible_host": address,
+        "ansible_port": port,
+        "ansible_winrm_scheme": host.transport,
+        "ansible_winrm_transport": host.auth,
+        "ansible_user": host.username,
+        "ansible_password": host.password,
+    }
+    if host.transport == HTTPS:
+        variables["ansible_winrm_server_cert_validation"] = "validate"
+        if ca_file is not None:
+            variables["ansible_winrm_ca_trust_path"] = str(ca_file)
+    variables["winsim_profile"] = host.profile
+    variables["winsim_fault"] = host.fault_kind
+    variables["winsim_expect"] = host.expect
+    return variables
+
+
+def build(hosts: list[tuple[HostSpec, str, int]], ca_file: Path | None) -> dict[str, object]:
+    """Inventory document for (host, bound address, bound port) triples."""
+    windows: dict[str, object] = {}
+    healthy: dict[str, object] = {}
+    faulty: dict[str, object] = {}
+    by_fault: dict[str, dict[str, object]] = {}
+    for host, address, port in hosts:
+        windows[host.name] = host_vars(host, address, port, ca_file)
+        if host.fault_kind is None:
+            healthy[host.name] = None
+        else:
+            faulty[host.name] = None
+            by_fault.setdefault(f"winsim_fault_{host.fault_kind}", {})[host.name] = None
+    children: dict[str, object] = {"windows": {"hosts": windows}}
+    children["winsim_healthy"] = {"hosts": healthy}
+    children["winsim_faulty"] = {"hosts": faulty}
+    for group, members in sorted(by_fault.items()):
+        children[group] = {"hosts": members}
+    return {"all": {"children": children}}
+
+
+def write(path: Path, document: dict[str, object]) -> None:
+    """Write the inventory with mode 0600 (it holds passwords), replacing any older file atomically."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("# Written by winsim serve; removed when it stops. Holds the simulated hosts' passwords.\n")
+        yaml.safe_dump(document, handle, sort_keys=False, default_flow_style=False)
+    os.replace(temporary, path)
