@@ -21,6 +21,18 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.module_utils.license_remediation import (
+    ERROR_MESSAGE_MAX_CHARS,
+    KMS_CONTACT_REASONS,
+    KMS_DEFAULT_PORT,
+    MINUTES_PER_DAY,
+    Assessment,
+    one_line,
+    remediation_steps,
+    summary_line,
+    unknown_words,
+    whole_days,
+)
 
 STATUSES = ("compliant", "noncompliant", "unknown")
 
@@ -110,8 +122,6 @@ FACT_KEYS = (
     "firmware_key_present",
 )
 
-KMS_DEFAULT_PORT = 1688
-MINUTES_PER_DAY = 1440
 # A KMS activation lasts 180 days; a longer validity on a KMS client is the mark of an
 # unofficial activator (the "KMS38" trick), not of a real KMS host.
 KMS_MAX_VALIDITY_MINUTES = 180 * MINUTES_PER_DAY
@@ -120,8 +130,6 @@ KMS_MAX_VALIDITY_MINUTES = 180 * MINUTES_PER_DAY
 # grace_expiring threshold is capped at this many days (renewal failing for 5 days).
 AVMA_MAX_THRESHOLD_DAYS = 2
 
-SUMMARY_MAX_CHARS = 500
-TRUNCATION_MARKER = "…[truncated]"
 
 class PolicyError(ValueError):
     """A policy, host list or verdict input is not what the audit expects.
@@ -380,22 +388,6 @@ def _timestamp(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _one_line(text: str, limit: int = SUMMARY_MAX_CHARS) -> str:
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[: limit - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-    return text
-
-
-def _days(minutes: int) -> int:
-    """Whole days left (rounded down: 13.9 days left is 13 full days)."""
-    return max(minutes, 0) // MINUTES_PER_DAY
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def _kms_endpoints(kms: Mapping) -> tuple[str | None, list[str]]:
     """The KMS host a client uses, for display, and every name it may be known by.
 
@@ -418,7 +410,7 @@ def _kms_endpoints(kms: Mapping) -> tuple[str | None, list[str]]:
     if endpoints:
         return endpoints[0], endpoints
     if names:
-        return _one_line(names[0], 300), []
+        return one_line(names[0], 300), []
     return None, []
 
 
@@ -493,7 +485,7 @@ class _HostFacts:
         return min(candidates) if candidates else None
 
     def compact(self) -> dict:
-        grace_days = _days(self.grace_minutes) if self.grace_minutes is not None else None
+        grace_days = whole_days(self.grace_minutes) if self.grace_minutes is not None else None
         values = {
             "license_status": self.license_status,
             "method": self.method,
@@ -536,33 +528,15 @@ def _ordered(reasons: set[str]) -> list[str]:
     return [reason for reason in REASONS if reason in reasons]
 
 
-def _unique(steps: list[str]) -> list[str]:
-    seen = set()
-    unique = []
-    for step in steps:
-        if step not in seen:
-            seen.add(step)
-            unique.append(step)
-    return unique
-
-
 def _unknown_verdict(host: str, reason: str, code: str, message: str) -> dict:
-    message = mask_product_keys(_one_line(message, 2000)) or "no message"
-    if code == "no_result":
-        summary = "Not reached: no result from the collection task"
-        steps = _NO_RESULT_STEPS
-    elif reason == "unreachable":
-        summary = f"Not reached: {message}"
-        steps = _UNREACHABLE_STEPS
-    else:
-        summary = f"Licensing facts not collected ({code}): {message}"
-        steps = _COLLECTION_STEPS.get(code, _COLLECTION_GENERIC_STEPS)
+    message = mask_product_keys(one_line(message, ERROR_MESSAGE_MAX_CHARS)) or "no message"
+    summary, steps = unknown_words(reason, code, message)
     return {
         "host": host,
         "status": "unknown",
         "reasons": [reason],
-        "summary": _one_line(summary),
-        "remediation": list(steps),
+        "summary": summary,
+        "remediation": steps,
         "error": {"code": code, "message": message},
         "facts": empty_facts(),
     }
@@ -604,9 +578,22 @@ def _threshold_days(facts: _HostFacts, policy: dict) -> int:
     return policy["min_days_remaining"]
 
 
+def _entitlement(facts: _HostFacts, policy: dict) -> str | None:
+    """The reason a licensed, classified, non-evaluation host earns for its activation method, if any."""
+    entitled = policy["entitled_methods"]
+    if facts.method in entitled:
+        return None
+    if "digital_license" in entitled:
+        if facts.digital_license is True:
+            return None  # the facts show a digital license behind this activation
+        if facts.digital_license is None and facts.method not in _NEVER_DIGITAL_METHODS:
+            return "unclassified"  # whether it is a digital license decides, and cannot be told
+    return "not_digital_entitlement"
+
+
 def _judge_facts(host: str, facts: _HostFacts, policy: dict) -> dict:
     reasons: set[str] = set()
-    min_minutes = _threshold_days(facts, policy) * MINUTES_PER_DAY
+    threshold_days = _threshold_days(facts, policy)
     minutes_left = facts.minutes_left()
     judged_as_client = not (facts.is_server and policy["server_policy"] == "any_activation")
     undecided_digital = False
@@ -624,17 +611,13 @@ def _judge_facts(host: str, facts: _HostFacts, policy: dict) -> dict:
             reasons.add("evaluation")
     elif facts.method in (None, "unknown", "not_activated"):
         reasons.add("unclassified")
-    elif judged_as_client and facts.method not in policy["entitled_methods"]:
-        digital_entitled = "digital_license" in policy["entitled_methods"]
-        if digital_entitled and facts.digital_license is True:
-            pass  # The facts show a digital license behind this activation.
-        elif digital_entitled and facts.digital_license is None and facts.method not in _NEVER_DIGITAL_METHODS:
-            undecided_digital = True
-            reasons.add("unclassified")
-        else:
-            reasons.add("not_digital_entitlement")
+    elif judged_as_client:
+        reason = _entitlement(facts, policy)
+        if reason:
+            reasons.add(reason)
+            undecided_digital = reason == "unclassified"
 
-    if minutes_left is not None and minutes_left < min_minutes:
+    if minutes_left is not None and minutes_left < threshold_days * MINUTES_PER_DAY:
         reasons.add("grace_expiring")
     if facts.is_kms_client:
         if facts.grace_minutes is not None and facts.grace_minutes > KMS_MAX_VALIDITY_MINUTES:
@@ -642,12 +625,13 @@ def _judge_facts(host: str, facts: _HostFacts, policy: dict) -> dict:
         if policy["expected_kms_hosts"] and not set(facts.kms_names) & set(policy["expected_kms_hosts"]):
             reasons.add("kms_host_unexpected")
 
+    assessment = Assessment(policy, minutes_left, threshold_days, judged_as_client, undecided_digital)
     return {
         "host": host,
         "status": _status_for(reasons),
         "reasons": _ordered(reasons),
-        "summary": _summary(facts, reasons, policy, minutes_left, judged_as_client, undecided_digital),
-        "remediation": _remediation(facts, reasons, policy, minutes_left, undecided_digital),
+        "summary": summary_line(facts, reasons, assessment),
+        "remediation": remediation_steps(facts, reasons, assessment),
         "error": None,
         "facts": facts.compact(),
     }

@@ -12,6 +12,8 @@ no other dependency, so the texts can change without touching any decision.
 
 from __future__ import annotations
 
+from typing import NamedTuple, Protocol
+
 SUMMARY_MAX_CHARS = 500
 ERROR_MESSAGE_MAX_CHARS = 2000
 TRUNCATION_MARKER = "…[truncated]"
@@ -162,6 +164,33 @@ _NO_RESULT_STEPS = [
 ]
 
 
+class FactsView(Protocol):  # pylint: disable=too-few-public-methods
+    """What the words read of a host's facts (license_policy's fact reader provides it)."""
+
+    license_status: str | None
+    licensed: bool
+    reason: str | None
+    reason_text: str | None
+    method: str | None
+    channel: str | None
+    is_evaluation: bool
+    is_kms_client: bool
+    is_server: bool | None
+    evaluation_end_date: str | None
+    grace_minutes: int | None
+    kms_host: str | None
+    kms_lookup_domain: str | None
+
+
+class Assessment(NamedTuple):
+    """What license_policy found out about a host, besides its reasons."""
+
+    policy: dict
+    minutes_left: int | None  # until the activation or grace period ends; None: it does not end
+    threshold_days: int  # fewer days left than this raise grace_expiring
+    judged_as_client: bool  # False for a Server judged by any_activation
+    undecided_digital: bool  # unclassified because digital_license is unknown and matters
+
 # ---------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------
@@ -213,7 +242,7 @@ def unknown_words(reason: str, code: str, message: str) -> tuple[str, list[str]]
 # ---------------------------------------------------------------------------------------
 
 
-def _method_phrase(facts: _HostFacts) -> str:
+def _method_phrase(facts: FactsView) -> str:
     label = _METHOD_LABELS.get(facts.method or "", "a method that could not be identified")
     if facts.method == "product_key":
         channel = _CHANNEL_LABELS.get((facts.channel or "").lower())
@@ -224,7 +253,7 @@ def _method_phrase(facts: _HostFacts) -> str:
     return label
 
 
-def _status_phrase(facts: _HostFacts) -> str:
+def _status_phrase(facts: FactsView) -> str:
     label = _STATUS_LABELS.get(facts.license_status or "", facts.license_status or "unknown state")
     if facts.reason and facts.reason != "0x00000000":
         label += f", {facts.reason}"
@@ -233,7 +262,9 @@ def _status_phrase(facts: _HostFacts) -> str:
     return label
 
 
-def _summary(facts, reasons, policy, minutes_left, judged_as_client, undecided_digital) -> str:
+def summary_line(facts: FactsView, reasons: set[str], assessment: Assessment) -> str:
+    """The verdict's one-line summary."""
+    minutes_left = assessment.minutes_left
     if facts.license_status is None:
         head = "License status not reported"
     elif not facts.licensed:
@@ -250,10 +281,10 @@ def _summary(facts, reasons, policy, minutes_left, judged_as_client, undecided_d
         parts.append("not a digital entitlement" if not facts.is_server else "not an entitled activation method")
     if "grace_expiring" in reasons:
         parts.append(
-            f"ends in {_plural(_days(minutes_left), 'day')}, fewer than the {_threshold_days(facts, policy)} required"
+            f"ends in {_plural(whole_days(minutes_left), 'day')}, fewer than the {assessment.threshold_days} required"
         )
     elif minutes_left is not None and facts.licensed:
-        parts.append(f"{_plural(_days(minutes_left), 'day')} left")
+        parts.append(f"{_plural(whole_days(minutes_left), 'day')} left")
     if "evaluation" in reasons:
         parts.append("evaluation editions are not allowed")
     if "kms_unreachable" in reasons:
@@ -261,15 +292,15 @@ def _summary(facts, reasons, policy, minutes_left, judged_as_client, undecided_d
     if "kms_host_unexpected" in reasons:
         parts.append(f"KMS host {facts.kms_host or 'not reported'} is not an expected KMS host")
     if "kms_validity_anomalous" in reasons:
-        parts.append(f"KMS activation valid for {_days(facts.grace_minutes)} days, more than the 180 a KMS host grants")
+        parts.append(f"KMS activation valid for {whole_days(facts.grace_minutes)} days, more than the 180 a KMS host grants")
     if "unclassified" in reasons:
-        if undecided_digital:
+        if assessment.undecided_digital:
             parts.append("cannot tell whether it carries a digital license")
         elif facts.license_status is not None and facts.licensed:
             parts.append("activation method not recognised")
-    if not judged_as_client and facts.licensed and not reasons:
+    if not assessment.judged_as_client and facts.licensed and not reasons:
         parts.append("Windows Server: any activation accepted")
-    return _one_line("; ".join(parts))
+    return one_line("; ".join(parts))
 
 
 def _policy_hint(method: str | None) -> str:
@@ -293,7 +324,7 @@ _DIGITAL_LICENSE_STEPS = [
 ]
 
 
-def _steps_not_activated(facts: _HostFacts) -> list[str]:
+def _steps_not_activated(facts: FactsView) -> list[str]:
     steps = [f"Windows is not activated ({_status_phrase(facts)})."]
     specific = _NOT_ACTIVATED_STEPS.get(facts.reason or "")
     if specific:
@@ -316,7 +347,7 @@ def _steps_not_activated(facts: _HostFacts) -> list[str]:
     return steps
 
 
-def _steps_not_entitled(facts: _HostFacts, policy: dict) -> list[str]:
+def _steps_not_entitled(facts: FactsView, policy: dict) -> list[str]:
     if facts.is_server:
         entitled = ", ".join(policy["entitled_methods"])
         return [
@@ -328,7 +359,7 @@ def _steps_not_entitled(facts: _HostFacts, policy: dict) -> list[str]:
     return [*_DIGITAL_LICENSE_STEPS, _policy_hint(facts.method)]
 
 
-def _steps_kms_network(facts: _HostFacts) -> list[str]:
+def _steps_kms_network(facts: FactsView) -> list[str]:
     domain = f"_vlmcs._tcp.{facts.kms_lookup_domain}" if facts.kms_lookup_domain else "_vlmcs._tcp.<DNS domain>"
     host, _sep, port = (facts.kms_host or "").rpartition(":")
     if not host or not port.isdigit():
@@ -342,7 +373,7 @@ def _steps_kms_network(facts: _HostFacts) -> list[str]:
     ]
 
 
-def _steps_kms_unreachable(facts: _HostFacts) -> list[str]:
+def _steps_kms_unreachable(facts: FactsView) -> list[str]:
     steps = [f"The KMS host was not reached ({facts.reason}: {KMS_CONTACT_REASONS.get(facts.reason or '', 'KMS error')})."]
     specific = _KMS_REASON_STEPS.get(facts.reason or "")
     if specific:
@@ -350,9 +381,9 @@ def _steps_kms_unreachable(facts: _HostFacts) -> list[str]:
     return steps + _steps_kms_network(facts)
 
 
-def _steps_grace(facts: _HostFacts, minutes_left: int, policy: dict) -> list[str]:
-    days = _plural(_days(minutes_left), "day")
-    first = f"The activation (or grace period) ends in {days}; the policy asks for at least {_threshold_days(facts, policy)}."
+def _steps_grace(facts: FactsView, minutes_left: int, threshold_days: int) -> list[str]:
+    days = _plural(whole_days(minutes_left), "day")
+    first = f"The activation (or grace period) ends in {days}; the policy asks for at least {threshold_days}."
     if not facts.licensed:
         return [f"{first} Activate the host before then (see the steps above)."]
     if facts.is_evaluation:
@@ -376,7 +407,7 @@ def _steps_grace(facts: _HostFacts, minutes_left: int, policy: dict) -> list[str
     return [f"{first} Run slmgr /xpr to see when it expires and slmgr /ato to renew it."]
 
 
-def _steps_evaluation(facts: _HostFacts) -> list[str]:
+def _steps_evaluation(facts: FactsView) -> list[str]:
     steps = []
     if facts.is_server is not False:
         steps.append(
@@ -392,7 +423,7 @@ def _steps_evaluation(facts: _HostFacts) -> list[str]:
     return steps
 
 
-def _steps_kms_unexpected(facts: _HostFacts, policy: dict) -> list[str]:
+def _steps_kms_unexpected(facts: FactsView, policy: dict) -> list[str]:
     used = facts.kms_host or "a KMS host the licensing data does not name"
     return [
         f"This KMS client uses {used}, which is not in license_audit_expected_kms_hosts "
@@ -403,9 +434,9 @@ def _steps_kms_unexpected(facts: _HostFacts, policy: dict) -> list[str]:
     ]
 
 
-def _steps_kms_anomalous(facts: _HostFacts) -> list[str]:
+def _steps_kms_anomalous(facts: FactsView) -> list[str]:
     return [
-        f"The KMS activation is valid for {_days(facts.grace_minutes or 0)} days, but a KMS host grants at most 180: this "
+        f"The KMS activation is valid for {whole_days(facts.grace_minutes or 0)} days, but a KMS host grants at most 180: this "
         "matches unofficial activators (for example 'KMS38').",
         "Remove the unofficial activation: install your organisation's KMS client setup key or product key "
         "(slmgr /ipk <product key>), point the host at your KMS host (slmgr /skms <kms-host>), run slmgr /ato, and check "
@@ -413,7 +444,7 @@ def _steps_kms_anomalous(facts: _HostFacts) -> list[str]:
     ]
 
 
-def _steps_unclassified(facts: _HostFacts, undecided_digital: bool) -> list[str]:
+def _steps_unclassified(facts: FactsView, undecided_digital: bool) -> list[str]:
     if undecided_digital:
         return [
             f"This host is activated with {_method_phrase(facts)}, which may also carry a digital license; the local "
@@ -428,7 +459,9 @@ def _steps_unclassified(facts: _HostFacts, undecided_digital: bool) -> list[str]
     ]
 
 
-def _remediation(facts, reasons, policy, minutes_left, undecided_digital) -> list[str]:
+def remediation_steps(facts: FactsView, reasons: set[str], assessment: Assessment) -> list[str]:
+    """The steps that fix the host, for every reason it has, without repeats."""
+    policy = assessment.policy
     steps: list[str] = []
     if "not_activated" in reasons:
         steps += _steps_not_activated(facts)
@@ -437,7 +470,7 @@ def _remediation(facts, reasons, policy, minutes_left, undecided_digital) -> lis
     if "kms_unreachable" in reasons:
         steps += _steps_kms_unreachable(facts)
     if "grace_expiring" in reasons:
-        steps += _steps_grace(facts, minutes_left, policy)
+        steps += _steps_grace(facts, assessment.minutes_left, assessment.threshold_days)
     if "evaluation" in reasons:
         steps += _steps_evaluation(facts)
     if "kms_host_unexpected" in reasons:
@@ -445,6 +478,5 @@ def _remediation(facts, reasons, policy, minutes_left, undecided_digital) -> lis
     if "kms_validity_anomalous" in reasons:
         steps += _steps_kms_anomalous(facts)
     if "unclassified" in reasons:
-        steps += _steps_unclassified(facts, undecided_digital)
+        steps += _steps_unclassified(facts, assessment.undecided_digital)
     return _unique(steps)
-

@@ -126,14 +126,14 @@ class ConnectionAuth:
             raw = base64.b64decode(token.strip(), validate=True)
         except binascii.Error:
             return self._deny()
+        if self.host.user_file is not None:
+            # pyspnego's acceptor reads the variable when created and at each step; several fleets may share a process.
+            os.environ["NTLM_USER_FILE"] = str(self.host.user_file)
         # A NEGOTIATE message (type 1) always starts a new handshake on this connection.
         if self._context is None or raw[8:12] == b"\x01\x00\x00\x00":
             self.user = None
             bindings = GssChannelBindings(application_data=self.host.channel_binding) if self.host.channel_binding else None
             self._context = spnego.server(protocol="ntlm", channel_bindings=bindings)
-        if self.host.user_file is not None:
-            # The acceptor reads the variable at each step; several fleets may share one process.
-            os.environ["NTLM_USER_FILE"] = str(self.host.user_file)
         try:
             reply = self._context.step(raw)
         except SpnegoError:
