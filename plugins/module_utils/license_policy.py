@@ -6,8 +6,8 @@
 ``normalize_policy`` validates a policy and fills in the defaults; ``verdict`` judges one
 host's registered ``license_facts`` result against it; ``verdicts`` judges a whole play.
 A verdict is ``compliant``, ``noncompliant`` or ``unknown``, with stable reason codes, a
-one-line summary and the plain-language steps a person takes to fix the host
-(docs/policy-and-reports.md explains every knob and every reason).
+one-line summary and the plain-language steps a person takes to fix the host (worded in
+license_remediation; docs/policy-and-reports.md explains every knob and every reason).
 
 Standard library only: the filter plugin, the report action and the unit tests all run
 this same code.
@@ -66,7 +66,15 @@ REASON_DESCRIPTIONS = {
 }
 
 # Reasons that prove the host is not compliant (as opposed to "we could not tell").
-_NONCOMPLIANT_REASONS = frozenset(REASONS[:7])
+_NONCOMPLIANT_REASONS = frozenset((
+    "not_activated",
+    "not_digital_entitlement",
+    "grace_expiring",
+    "evaluation",
+    "kms_unreachable",
+    "kms_host_unexpected",
+    "kms_validity_anomalous",
+))
 _AUDIT_FAILURE_REASONS = frozenset(("unreachable", "collection_failed"))
 
 # The values of ansible_facts.windows_license.activation.method (docs/architecture.md).

@@ -163,6 +163,20 @@ _NO_RESULT_STEPS = [
     "the audit again for this host.",
 ]
 
+# What a person does at the PC to get (or confirm) a digital license.
+_DIGITAL_LICENSE_STEPS = [
+    "On the PC, open Settings > System > Activation (Windows 10: Settings > Update & Security > Activation) and read the "
+    "activation state: 'Windows is activated with a digital license' (or '... linked to your Microsoft account') means "
+    "the device has a digital entitlement.",
+    "Open Settings > Accounts > Your info and choose 'Sign in with a Microsoft account instead', with a Microsoft account "
+    "that is an administrator on this PC, so that the digital license is linked to that account and survives "
+    "hardware changes.",
+    "If the page shows a product key activation instead: when the device has a digital license for this edition (an "
+    "upgrade from a genuine Windows 7/8.1, a license bought in the Microsoft Store, or one linked to your Microsoft "
+    "account), open the Troubleshooter on the Activation page (after a hardware change choose 'I changed hardware on "
+    "this device recently') or use Change product key; otherwise buy a digital license for this edition.",
+]
+
 
 class FactsView(Protocol):  # pylint: disable=too-few-public-methods
     """What the words read of a host's facts (license_policy's fact reader provides it)."""
@@ -308,20 +322,6 @@ def _policy_hint(method: str | None) -> str:
         f"If activation with {_METHOD_LABELS.get(method or '', method)} is acceptable for this host, add {method} to "
         "license_audit_entitled_methods."
     )
-
-
-_DIGITAL_LICENSE_STEPS = [
-    "On the PC, open Settings > System > Activation (Windows 10: Settings > Update & Security > Activation) and read the "
-    "activation state: 'Windows is activated with a digital license' (or '... linked to your Microsoft account') means "
-    "the device has a digital entitlement.",
-    "Open Settings > Accounts > Your info and choose 'Sign in with a Microsoft account instead', with a Microsoft account "
-    "that is an administrator on this PC, so that the digital license is linked to that account and survives "
-    "hardware changes.",
-    "If the page shows a product key activation instead: when the device has a digital license for this edition (an "
-    "upgrade from a genuine Windows 7/8.1, a license bought in the Microsoft Store, or one linked to your Microsoft "
-    "account), open the Troubleshooter on the Activation page (after a hardware change choose 'I changed hardware on "
-    "this device recently') or use Change product key; otherwise buy a digital license for this edition.",
-]
 
 
 def _steps_not_activated(facts: FactsView) -> list[str]:

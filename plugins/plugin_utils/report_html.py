@@ -52,7 +52,8 @@ _NOT_SET = "\u2014"  # an em dash stands for null in the table
 
 
 @functools.lru_cache(maxsize=None)
-def _static(name: str) -> str:
+def static_asset(name: str) -> str:
+    """The text of one of the page's own static files (stylesheet, script), with LF line ends."""
     with open(os.path.join(TEMPLATE_DIR, name), encoding="utf-8") as handle:
         # Browsers hash the element's text after turning CRLF into LF, so a checkout with
         # Windows line ends would otherwise break the CSP hash and the page's script.
@@ -151,16 +152,18 @@ def _policy_items(policy: dict) -> list[dict]:
     for name, value in policy.items():
         if isinstance(value, list):
             shown = ", ".join(str(item) for item in value) or "(any)"
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"  # as the setting is written
         else:
-            shown = _shown(value)
+            shown = str(value)
         items.append({"name": name, "value": shown})
     return items
 
 
 def render_html(report: dict) -> str:
     """The report as one self-contained HTML page."""
-    css = _static(STYLESHEET_NAME)
-    script = _static(SCRIPT_NAME)
+    css = static_asset(STYLESHEET_NAME)
+    script = static_asset(SCRIPT_NAME)
     summary = report["summary"]
     charts = [
         _chart("Hosts by status", [(status, summary["by_status"][status], status) for status in STATUSES]),

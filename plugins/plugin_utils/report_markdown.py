@@ -48,7 +48,7 @@ def render_markdown(report: dict, max_rows: int = MAX_HOST_ROWS) -> str:
     lines = [
         "# Windows license audit",
         "",
-        f"**{summary['total']} hosts**: "
+        f"**{summary['total']} host{'' if summary['total'] == 1 else 's'}**: "
         + ", ".join(f"{by_status[status]} {status}" for status in STATUSES)
         + f". Generated {escape_cell(report['generated_at'])} by {escape_cell(report['generator'])}.",
         "",

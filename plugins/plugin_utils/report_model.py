@@ -165,11 +165,14 @@ def _timestamp(value, where: str) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _policy(value, where: str) -> dict:
+def _policy(value, prefix: str) -> dict:
+    """The normalized policy; errors read "<prefix>policy.<field>: ..." like the filter's."""
+    if not isinstance(value, Mapping):
+        raise ReportError(f"{prefix}policy: expected an object, got {_type_word(value)} {_shown(value)}")
     try:
-        return normalize_policy(_object(value, where))
+        return normalize_policy(value)
     except PolicyError as exc:
-        raise ReportError(f"{where}: {exc}") from exc
+        raise ReportError(f"{prefix}{exc}") from exc
 
 
 def _facts(value, where: str) -> dict:
@@ -307,7 +310,7 @@ def build_report(verdicts, policy, generated_at, generator) -> dict:
     hosts = _deduplicate_names([clean_verdict(value, where) for where, value in items])
     return _assemble(
         hosts,
-        _policy(policy, "policy"),
+        _policy(policy, ""),
         _timestamp(generated_at, "generated_at"),
         _string(generator, "generator", LABEL_MAX_CHARS, non_empty=True),
     )
@@ -383,7 +386,7 @@ def _validate_document(document, name: str) -> LoadedReport:
     report = LoadedReport(
         _assemble(
             hosts,
-            _policy(_get(document, "policy", where, "an object"), f"{name}: policy"),
+            _policy(_get(document, "policy", where, "an object"), f"{name}: "),
             _timestamp(_get(document, "generated_at", where, "a date and time"), f"{name}: generated_at"),
             _string(_get(document, "generator", where, "a string"), f"{name}: generator", LABEL_MAX_CHARS, non_empty=True),
         )
@@ -463,7 +466,9 @@ def merge_reports(reports) -> tuple[dict, list[str]]:
     for host in sorted(sources, key=host_sort_key):
         if len(sources[host]) > 1:
             found = ", ".join(f"{source} ({generated})" for source, generated in sources[host])
-            notes.append(f"host {host!r} is in several reports: {found}; kept the record from {chosen[host][1]}, the most recent")
+            dates = [generated for _source, generated in sources[host]]
+            why = "the most recent" if dates.count(max(dates)) == 1 else "the last of the most recent in the list"
+            notes.append(f"host {host!r} is in several reports: {found}; kept the record from {chosen[host][1]}, {why}")
 
     merged = _assemble(
         [entry[2] for entry in chosen.values()],

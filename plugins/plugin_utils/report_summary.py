@@ -26,7 +26,8 @@ def render_summary_table(report: dict, max_rows: int = MAX_HOST_ROWS) -> str:
     """Counts by status, then a table of the noncompliant and unknown hosts."""
     summary = report["summary"]
     counts = ", ".join(f"{summary['by_status'][status]} {status}" for status in STATUSES)
-    lines = [f"License audit: {summary['total']} hosts: {counts}"]
+    hosts = "1 host" if summary["total"] == 1 else f"{summary['total']} hosts"
+    lines = [f"License audit: {hosts}: {counts}"]
     attention = [verdict for verdict in report["hosts"] if verdict["status"] != "compliant"]
     if not attention:
         lines.append("All hosts are compliant." if summary["total"] else "No hosts were audited.")

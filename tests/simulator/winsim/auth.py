@@ -107,11 +107,11 @@ class ConnectionAuth:
         return AuthResult(False, headers=self.host.challenge_headers())
 
     def _basic(self, authorization: str | None) -> AuthResult:
-        scheme, _, token = (authorization or "").partition(" ")
+        scheme, dummy, token = (authorization or "").partition(" ")
         if scheme.lower() != "basic" or self.host.refuse:
             return self._deny()
         try:
-            user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+            user, dummy, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return self._deny()
         if user.lower() != self.host.username.lower() or password != self.host.password:
@@ -119,7 +119,7 @@ class ConnectionAuth:
         return AuthResult(True, self.host.username)
 
     def _negotiate(self, authorization: str | None) -> AuthResult:
-        scheme, _, token = (authorization or "").partition(" ")
+        scheme, dummy, token = (authorization or "").partition(" ")
         if scheme.lower() not in ("negotiate", "ntlm") or not token.strip():
             return AuthResult(True, self.user) if self.user else self._deny()
         try:

@@ -14,6 +14,7 @@ as it would on Windows.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,27 @@ class CimError(Exception):
         self.message = message
 
 
+#: Messages Windows gives with the HRESULTs profiles and faults use (Exception.Message, trimmed).
+HRESULT_MESSAGES = {
+    0x80041001: "Generic failure",
+    0x80041003: "Access denied",
+    0x8004100E: "Invalid namespace",
+    0x80041010: "Invalid class",
+    0x80041013: "Provider load failure",
+    0x80041017: "Invalid query",
+    0x80070005: "Requested registry access is not allowed.",
+    0x80070422: ("The service cannot be started, either because it is disabled or because it has no enabled devices "
+                 "associated with it."),
+    0xC004F074: "The Software Licensing Service reported that the computer could not be activated. No Key Management "
+                "Service (KMS) could be contacted.",
+}
+
+
+def error_for(hresult: int) -> CimError:
+    """The error Windows reports for ``hresult`` (a generic message for codes not in the table)."""
+    return CimError(hresult, HRESULT_MESSAGES.get(hresult, f"Error 0x{hresult:08X}"))
+
+
 def invalid_class() -> CimError:
     return CimError(0x80041010, "Invalid class")
 
@@ -60,7 +82,7 @@ def _os_defaults(host_name: str, given: Row) -> Row:
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     defaults: Row = dict.fromkeys(cim_schema.OPERATING_SYSTEM)
     defaults.update({
-        "BootDevice": "\\Device\\HarddiskVolume1", "BuildNumber": version.split(".")[-1], "BuildType": "Multiprocessor Free",
+        "BootDevice": "\\Device\\HarddiskVolume1", "BuildNumber": version.rsplit(".", maxsplit=1)[-1], "BuildType": "Multiprocessor Free",
         "Caption": caption, "CodeSet": "1252", "CountryCode": "1", "CreationClassName": "Win32_OperatingSystem",
         "CSCreationClassName": "Win32_ComputerSystem", "CSName": host_name.upper()[:15], "CurrentTimeZone": 0,
         "DataExecutionPrevention_32BitApplications": True, "DataExecutionPrevention_Available": True,
@@ -153,6 +175,13 @@ _ESU_ADDONS = {
     "client": ("Client-ESU-Year1", "Client-ESU-Year2", "Client-ESU-Year3"),
     "server": ("Server-ESU-Year1", "Server-ESU-Year2", "Server-ESU-Year3"),
 }
+_OFFICE_LICENSED = {
+    "ID": "fbdb3e18-a8ef-4fb3-9183-dffd60bd0984", "Name": "Office 21, Office21ProPlus2021VL_KMS_Client_AE edition",
+    "Description": "Office 21, VOLUME_KMSCLIENT channel", "ApplicationID": OFFICE_APPLICATION_ID,
+    "LicenseFamily": "Office21ProPlus2021VL_KMS_Client_AE", "ProductKeyChannel": "Volume:GVLK", "PartialProductKey": "6F7TH",
+    "LicenseStatus": 1, "LicenseStatusReason": 0, "GracePeriodRemaining": 255120, "VLActivationInterval": 120,
+    "VLRenewalInterval": 10080, "VLActivationType": 2,
+}
 _OFFICE_SKUS = (
     ("Office 21", "Office21ProPlus2021VL_KMS_Client_AE", "VOLUME_KMSCLIENT"),
     ("Office 21", "Office21ProPlus2021VL_MAK_AE", "VOLUME_MAK"),
@@ -173,8 +202,9 @@ def _keyless(name: str, family: str, description: str, application_id: str, addo
     return row
 
 
-def keyless_windows_rows(is_server: bool) -> list[Row]:
-    """The unlicensed, key-less Windows SKU rows a host of that kind lists."""
+@functools.lru_cache(maxsize=2)
+def keyless_windows_rows(is_server: bool) -> tuple[Row, ...]:
+    """The unlicensed, key-less Windows SKU rows a host of that kind lists (shared by all hosts: never modify them)."""
     rows: list[Row] = []
     for family, channels in _SERVER_SKUS if is_server else _CLIENT_SKUS:
         for channel in channels:
@@ -184,13 +214,14 @@ def keyless_windows_rows(is_server: bool) -> list[Row]:
     for family in _ESU_ADDONS["server" if is_server else "client"]:
         rows.append(_keyless(f"Windows(R), {family} add-on for {targets}", family,
                              "Windows(R) Operating System, VOLUME_MAK channel", WINDOWS_APPLICATION_ID, addon=True))
-    return rows
+    return tuple(rows)
 
 
-def keyless_office_rows() -> list[Row]:
-    """Key-less rows an Office (Click-to-Run, volume) installation adds."""
-    return [_keyless(f"{product}, {family} edition", family, f"{product}, {channel} channel", OFFICE_APPLICATION_ID)
-            for product, family, channel in _OFFICE_SKUS]
+@functools.lru_cache(maxsize=1)
+def keyless_office_rows() -> tuple[Row, ...]:
+    """Key-less rows an Office (Click-to-Run, volume) installation adds (shared: never modify them)."""
+    return tuple(_keyless(f"{product}, {family} edition", family, f"{product}, {channel} channel", OFFICE_APPLICATION_ID)
+                 for product, family, channel in _OFFICE_SKUS)
 
 
 # ---- the host model ------------------------------------------------------------------------------------------
@@ -217,28 +248,41 @@ class HostCim:
     def __init__(self, host_name: str, data: CimData, *, namespace_failure: CimError | None = None,
                  provider_failure: ProviderFailure | None = None) -> None:
         self.host_name = host_name
+        self.data = data
         self.edition_id = data.edition_id
         self.namespace_failure = namespace_failure
         self.provider_failure = provider_failure
-        os_row = _os_defaults(host_name, data.os)
+        #: the error reading EditionID from the registry raises, if the profile says it fails
+        self.registry_failure = error_for(data.failures["Registry"]) if "Registry" in data.failures else None
+
+    @functools.cached_property
+    def classes(self) -> dict[str, ClassRows]:
+        """The instances, built on first use (a 1,000-host fleet starts without building 50,000 rows)."""
+        data = self.data
+        os_row = _os_defaults(self.host_name, data.os)
         os_row.update(data.os)
-        service_row = _service_defaults(host_name, str(os_row["Version"]))
+        service_row = _service_defaults(self.host_name, str(os_row["Version"]))
         service_row.update(data.service)
         products: list[Row] = []
         for given in data.products:
             row = _product_defaults()
             row.update(given)
             products.append(row)
+        has_office = any(str(row.get("ApplicationID")).lower() == OFFICE_APPLICATION_ID for row in products)
+        if data.office and not has_office:
+            row = _product_defaults()
+            row.update(_OFFICE_LICENSED)
+            products.append(row)
         is_server = os_row.get("ProductType") in (2, 3)
-        extra = keyless_windows_rows(is_server)
-        if any(str(row.get("ApplicationID")).lower() == OFFICE_APPLICATION_ID for row in products):
+        extra = list(keyless_windows_rows(is_server))
+        if data.office or has_office:
             extra += keyless_office_rows()
         # A SKU appears once: the profile's row replaces the generated one (same ID, or same name and channel).
         taken = {str(row["ID"]).lower() for row in products}
         taken |= {f"{row.get('Name')}|{row.get('Description')}".lower() for row in products}
         products.extend(row for row in extra
                         if str(row["ID"]).lower() not in taken and f"{row['Name']}|{row['Description']}".lower() not in taken)
-        self.classes = {
+        return {
             "Win32_OperatingSystem": ClassRows("Win32_OperatingSystem", [os_row]),
             "SoftwareLicensingService": ClassRows("SoftwareLicensingService", [service_row]),
             "SoftwareLicensingProduct": ClassRows("SoftwareLicensingProduct", products),
@@ -264,6 +308,8 @@ class HostCim:
                 raise invalid_query()
             columns.append(canonical)
         columns = columns[:len(names)]
+        if class_name in self.data.failures:
+            raise error_for(self.data.failures[class_name])
         if self.provider_failure is not None:
             failure = self.provider_failure(class_name)
             if failure is not None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 
 from winsim import clixml, faults, pslex, psjson
-from winsim.cim import CimError, ProviderFailure
+from winsim.cim import CimError, ProviderFailure, error_for
 from winsim.results import HostContext, ProcessOutput
 
 MARKER = "# licensing.windows collector schema=1"
@@ -44,8 +44,7 @@ _RESULT_LITERAL = re.compile(r"\$\w+\s*=\s*\[ordered\]\s*@\{(?P<body>[^}]*)\}", 
 _GUARD = re.compile(r"if\s*\(\s*\$PSVersionTable\.PSVersion\.Major\s*-lt\s*(?P<major>\d+)\s*\)\s*\{", re.IGNORECASE)
 _DEFAULT_SHAPE: dict[str, object] = {"schema": 1, "os": None, "edition_id": None, "service": None, "products": [], "errors": []}
 _CLASS_KEYS = {"Win32_OperatingSystem": "os", "SoftwareLicensingService": "service", "SoftwareLicensingProduct": "products"}
-_SERVICE_DISABLED = CimError(0x80070422, "The service cannot be started, either because it is disabled or because it has no "
-                                         "enabled devices associated with it.")
+_SERVICE_DISABLED = error_for(0x80070422)
 
 
 def is_collector(script: str) -> bool:
@@ -124,7 +123,7 @@ def _version_guard(script: str, ctx: HostContext) -> ProcessOutput:
         line_number = script.count("\n", 0, match.start()) + 1
         record = clixml.write_error(message, body.strip(), line_number, 1, len(message))
         return ProcessOutput(stderr=clixml.document([record]), exit_code=code if exit_match else 1)
-    line, number, column, length = _cim_statement(script)
+    line, number, column = _cim_statement(script)[:3]
     record = clixml.not_recognized("Get-CimInstance", line, number, column)
     return ProcessOutput(stderr=clixml.document([record]), exit_code=1)
 
@@ -133,7 +132,7 @@ def cim_failures(fault: faults.Fault | None) -> tuple[CimError | None, ProviderF
     """How a host's fault breaks its CIM queries: (failure of every query, failure per class)."""
     kind = fault.kind if fault else None
     if kind == faults.ACCESS_DENIED:
-        return CimError(0x80041003, "Access denied"), None
+        return error_for(0x80041003), None
     if kind == faults.SERVICE_DISABLED:
         def disabled(class_name: str) -> CimError | None:
             return _SERVICE_DISABLED if class_name.startswith("SoftwareLicensing") else None
@@ -167,7 +166,11 @@ def build_document(script: str, ctx: HostContext) -> dict[str, object]:
             row["OA3xOriginalProductKeyPartial"] = firmware_key[-5:] if len(firmware_key) >= 5 else None
         document[key] = row
     if re.search(r"\bEditionID\b", script):
-        document["edition_id"] = ctx.cim.edition_id
+        if ctx.cim.registry_failure is not None:
+            errors.append({"source": "Registry", "hresult": f"0x{ctx.cim.registry_failure.hresult:08X}",
+                           "message": ctx.cim.registry_failure.message})
+        else:
+            document["edition_id"] = ctx.cim.edition_id
     return document
 
 

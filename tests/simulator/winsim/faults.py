@@ -134,6 +134,6 @@ def parse_fault(kind: object, options: object, where: str) -> Fault | None:
             values[name] = validator(raw)
         except ValueError as exc:
             raise ConfigError(f"{where}: field 'fault_options.{name}': {exc}, got {raw!r}") from None
-    for name, (_, default) in schema.items():
+    for name, (dummy, default) in schema.items():
         values.setdefault(name, default)
     return Fault(str(kind), values)

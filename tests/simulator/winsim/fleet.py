@@ -27,7 +27,7 @@ from winsim import auth, certs, faults
 from winsim.errors import ConfigError
 from winsim.faults import Fault
 from winsim.loopback import NotLoopbackError, allocate_addresses, require_loopback
-from winsim.profiles import CIM_KEYS, CimData, ProfileLibrary, parse_cim_block
+from winsim.profiles import CimData, ProfileLibrary, parse_cim_block
 
 HTTP, HTTPS = "http", "https"
 TRANSPORTS = (HTTP, HTTPS)
@@ -119,11 +119,11 @@ def _password(value: object, where: str) -> str:
     return value
 
 
-def _address(value: object, where: str) -> str:
+def _address(value: object, where: str, name: str = "address") -> str:
     try:
         return require_loopback(str(value))
     except NotLoopbackError as exc:
-        raise ConfigError(f"{where}: field 'address': {exc}") from None
+        raise ConfigError(f"{where}: field '{name}': {exc}") from None
 
 
 def _mapping(value: object, where: str, name: str) -> Mapping[str, object]:
@@ -203,7 +203,7 @@ def _resolve(entry: _Entry, library: ProfileLibrary) -> HostSpec:
     fault = faults.parse_fault(values.get("fault"), values.get("fault_options"), where)
     expect: dict[str, object] = {}
     if "cim" in values:
-        cim, _ = parse_cim_block(_mapping(values["cim"], where, "cim"), f"{where}: field 'cim'", allowed=CIM_KEYS)
+        cim, dummy = parse_cim_block(_mapping(values["cim"], where, "cim"), where, "cim.")
         profile_name = None
     elif entry.profile is not None:
         profile_name = _string(entry.profile, where, "profile", None, "a profile name")
@@ -216,7 +216,7 @@ def _resolve(entry: _Entry, library: ProfileLibrary) -> HostSpec:
         raise ConfigError(f"{where}: field 'profile': expected a profile name from {library.directory} or a 'cim' block")
     if "overrides" in values:
         block = _mapping(values["overrides"], where, "overrides")
-        extra, given = parse_cim_block(block, f"{where}: field 'overrides'", allowed=CIM_KEYS)
+        extra, given = parse_cim_block(block, where, "overrides.")
         cim = cim.merged(extra, given)
     if "expect" in values:
         expect = dict(_mapping(values["expect"], where, "expect"))
@@ -272,7 +272,7 @@ def parse_fleet(data: object, source: str = "fleet", *, profiles_dir: str | Path
         configured = Path(str(data["profiles_dir"]))
         profiles_dir = configured if configured.is_absolute() or base_dir is None else base_dir / configured
     library = ProfileLibrary(profiles_dir)
-    first_address = _address(data.get("first_address", DEFAULT_FIRST_ADDRESS), f"{source}: first_address")
+    first_address = _address(data.get("first_address", DEFAULT_FIRST_ADDRESS), source, "first_address")
     raw_hosts = data.get("hosts")
     if not isinstance(raw_hosts, list) or not raw_hosts:
         raise ConfigError(f"{source}: field 'hosts': expected a non-empty list of hosts")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,11 @@ from winsim.psjson import PsDateTime
 PACKAGE_PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 PROFILES_DIR_ENV = "WINSIM_PROFILES_DIR"
 
-PROFILE_KEYS = ("description", "expect", "os", "edition_id", "service", "products")
-CIM_KEYS = ("os", "edition_id", "service", "products")
+PROFILE_KEYS = ("description", "expect", "office", "failures", "os", "edition_id", "service", "products")
+CIM_KEYS = ("office", "failures", "os", "edition_id", "service", "products")
+#: Sources a profile's ``failures`` may name: the WQL classes and the registry read of EditionID.
+FAILURE_SOURCES = ("Win32_OperatingSystem", "SoftwareLicensingService", "SoftwareLicensingProduct", "Registry")
+_HRESULT = re.compile(r"^0x[0-9A-Fa-f]{8}$")
 
 _INTEGER_RANGES = {
     UINT16: (0, 0xFFFF),
@@ -58,9 +62,14 @@ class CimData:
     edition_id: str | None = None
     service: Row = field(default_factory=dict)
     products: list[Row] = field(default_factory=list)
+    #: add Office's rows (one licensed volume Office 2021 row and keyless ones)
+    office: bool = False
+    #: source (class name or ``Registry``) -> HRESULT raised instead of answering
+    failures: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> CimData:
-        return CimData(dict(self.os), self.edition_id, dict(self.service), [dict(row) for row in self.products])
+        return CimData(dict(self.os), self.edition_id, dict(self.service), [dict(row) for row in self.products],
+                       self.office, dict(self.failures))
 
     def merged(self, overrides: CimData, given: set[str]) -> CimData:
         """Return a copy with ``overrides`` applied.
@@ -72,8 +81,11 @@ class CimData:
         result = self.copy()
         result.os.update(overrides.os)
         result.service.update(overrides.service)
+        result.failures.update(overrides.failures)
         if "edition_id" in given:
             result.edition_id = overrides.edition_id
+        if "office" in given:
+            result.office = overrides.office
         by_id = {str(row["ID"]).lower(): row for row in result.products}
         for row in overrides.products:
             existing = by_id.get(str(row["ID"]).lower())
@@ -95,79 +107,98 @@ class Profile:
     path: Path | None = None
 
 
-def convert_value(value: object, cim_type: str, where: str) -> object:
+def _fail(context: str, path: str, problem: str) -> ConfigError:
+    return ConfigError(f"{context}: field '{path}': {problem}")
+
+
+def convert_value(value: object, cim_type: str, context: str, path: str) -> object:
     """Check ``value`` against ``cim_type`` and return it in the simulator's representation."""
     if cim_type == DATETIME:
         try:
             return PsDateTime.from_value(value)
         except ValueError:
-            raise ConfigError(f"{where}: expected an ISO-8601 date (e.g. 2026-12-31T00:00:00Z) or null, got {value!r}") from None
+            raise _fail(context, path, f"expected an ISO-8601 date (e.g. 2026-12-31T00:00:00Z) or null, got {value!r}") from None
     if value is None:
         return None
     if cim_type == STRING:
         if isinstance(value, str):
             return value
         hint = " (quote it in YAML)" if isinstance(value, (int, float, bool, _dt.date)) else ""
-        raise ConfigError(f"{where}: expected a string or null, got {type(value).__name__} {value!r}{hint}")
+        raise _fail(context, path, f"expected a string or null, got {type(value).__name__} {value!r}{hint}")
     if cim_type == BOOLEAN:
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{where}: expected true, false or null, got {value!r}")
+        raise _fail(context, path, f"expected true, false or null, got {value!r}")
     if cim_type == STRING_ARRAY:
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return list(value)
-        raise ConfigError(f"{where}: expected a list of strings or null, got {value!r}")
+        raise _fail(context, path, f"expected a list of strings or null, got {value!r}")
     low, high = _INTEGER_RANGES[cim_type]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where}: expected a {cim_type} integer or null, got {type(value).__name__} {value!r}")
+        raise _fail(context, path, f"expected a {cim_type} integer or null, got {type(value).__name__} {value!r}")
     if not low <= value <= high:
-        raise ConfigError(f"{where}: expected a {cim_type} integer in {low}..{high}, got {value}")
+        raise _fail(context, path, f"expected a {cim_type} integer in {low}..{high}, got {value}")
     return value
 
 
-def _instance(values: object, class_name: str, where: str) -> Row:
+def _instance(values: object, class_name: str, context: str, path: str) -> Row:
     if values is None:
         return {}
     if not isinstance(values, Mapping):
-        raise ConfigError(f"{where}: expected a mapping of {class_name} properties, got {type(values).__name__}")
+        raise _fail(context, path, f"expected a mapping of {class_name} properties, got {type(values).__name__}")
     table = cim_schema.CLASSES[class_name]
     row: Row = {}
     for name, value in values.items():
         if str(name) not in table:
             close = cim_schema.canonical_property(class_name, str(name))
             hint = f" (CIM spells it {close!r})" if close else ""
-            raise ConfigError(f"{where}: {class_name} has no property {name!r}{hint}")
-        row[str(name)] = convert_value(value, table[str(name)], f"{where}.{name}")
+            raise _fail(context, f"{path}.{name}", f"{class_name} has no such property{hint}")
+        row[str(name)] = convert_value(value, table[str(name)], context, f"{path}.{name}")
     return row
 
 
-def parse_cim_block(data: Mapping[str, object], where: str, *, allowed: tuple[str, ...] = CIM_KEYS) -> tuple[CimData, set[str]]:
+def parse_cim_block(data: Mapping[str, object], context: str, prefix: str = "", *,
+                    allowed: tuple[str, ...] = CIM_KEYS) -> tuple[CimData, set[str]]:
     """Validate the CIM part of a profile / ``cim:`` / ``overrides:`` block.
 
-    Returns the typed values and the set of keys that were present.
+    Errors read ``<context>: field '<prefix><path>': <problem>``. Returns the
+    typed values and the set of keys that were present.
     """
     unknown = [key for key in data if key not in allowed]
     if unknown:
-        raise ConfigError(f"{where}: unknown field {unknown[0]!r}; expected one of {', '.join(allowed)}")
+        raise _fail(context, f"{prefix}{unknown[0]}", f"unknown field; expected one of {', '.join(allowed)}")
     result = CimData()
-    result.os = _instance(data.get("os"), "Win32_OperatingSystem", f"{where}.os")
-    result.service = _instance(data.get("service"), "SoftwareLicensingService", f"{where}.service")
+    result.os = _instance(data.get("os"), "Win32_OperatingSystem", context, f"{prefix}os")
+    result.service = _instance(data.get("service"), "SoftwareLicensingService", context, f"{prefix}service")
     edition = data.get("edition_id")
     if edition is not None and not isinstance(edition, str):
-        raise ConfigError(f"{where}.edition_id: expected a string or null, got {edition!r}")
+        raise _fail(context, f"{prefix}edition_id", f"expected a string or null, got {edition!r}")
     result.edition_id = edition
+    office = data.get("office", False)
+    if not isinstance(office, bool):
+        raise _fail(context, f"{prefix}office", f"expected true or false, got {office!r}")
+    result.office = office
+    failures = data.get("failures") or {}
+    if not isinstance(failures, Mapping):
+        raise _fail(context, f"{prefix}failures", f"expected a mapping of source to HRESULT, got {type(failures).__name__}")
+    for source, hresult in failures.items():
+        if source not in FAILURE_SOURCES:
+            raise _fail(context, f"{prefix}failures.{source}", f"unknown source; expected one of {', '.join(FAILURE_SOURCES)}")
+        if not isinstance(hresult, str) or not _HRESULT.match(hresult):
+            raise _fail(context, f"{prefix}failures.{source}", f"expected an HRESULT string such as '0x80041003', got {hresult!r}")
+        result.failures[str(source)] = int(hresult, 16)
     products = data.get("products") or []
     if not isinstance(products, list):
-        raise ConfigError(f"{where}.products: expected a list of SoftwareLicensingProduct rows, got {type(products).__name__}")
+        raise _fail(context, f"{prefix}products", f"expected a list of SoftwareLicensingProduct rows, got {type(products).__name__}")
     seen: set[str] = set()
     for index, raw in enumerate(products):
-        row_where = f"{where}.products[{index}]"
-        row = _instance(raw, "SoftwareLicensingProduct", row_where)
+        path = f"{prefix}products[{index}]"
+        row = _instance(raw, "SoftwareLicensingProduct", context, path)
         if not isinstance(row.get("ID"), str) or not row["ID"]:
-            raise ConfigError(f"{row_where}: field 'ID' is required (the product's activation ID, a GUID string)")
+            raise _fail(context, f"{path}.ID", "required (the product's activation ID, a GUID string)")
         key = str(row["ID"]).lower()
         if key in seen:
-            raise ConfigError(f"{row_where}: duplicate product ID {row['ID']}")
+            raise _fail(context, f"{path}.ID", f"duplicate product ID {row['ID']}")
         seen.add(key)
         result.products.append(row)
     return result, {key for key in data if key in allowed}
@@ -175,17 +206,20 @@ def parse_cim_block(data: Mapping[str, object], where: str, *, allowed: tuple[st
 
 def parse_profile(name: str, data: object, path: Path | None = None) -> Profile:
     """Validate one profile document."""
-    where = f"profile {name!r}" + (f" ({path})" if path else "")
+    context = f"profile {name!r}" + (f" ({path})" if path else "")
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a mapping with {', '.join(PROFILE_KEYS)}")
+        raise ConfigError(f"{context}: expected a mapping with {', '.join(PROFILE_KEYS)}")
     description = data.get("description", "")
     if not isinstance(description, str):
-        raise ConfigError(f"{where}.description: expected a string, got {description!r}")
+        raise _fail(context, "description", f"expected a string, got {description!r}")
     expect = data.get("expect") or {}
     if not isinstance(expect, Mapping):
-        raise ConfigError(f"{where}.expect: expected a mapping, got {type(expect).__name__}")
-    cim_part = {key: value for key, value in data.items() if key not in ("description", "expect")}
-    cim, _ = parse_cim_block(cim_part, where, allowed=CIM_KEYS)
+        raise _fail(context, "expect", f"expected a mapping, got {type(expect).__name__}")
+    unknown = [key for key in data if key not in PROFILE_KEYS]
+    if unknown:
+        raise _fail(context, str(unknown[0]), f"unknown field; expected one of {', '.join(PROFILE_KEYS)}")
+    cim_part = {key: value for key, value in data.items() if key in CIM_KEYS}
+    cim, dummy = parse_cim_block(cim_part, context)
     return Profile(name, description, dict(expect), cim, path)
 
 

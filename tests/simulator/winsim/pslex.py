@@ -56,7 +56,7 @@ class _Scanner:
         self.line_start = 0
 
     def advance(self, count: int = 1) -> None:
-        for _ in range(count):
+        for dummy in range(count):
             if self.pos < len(self.script) and self.script[self.pos] == "\n":
                 self.line += 1
                 self.line_start = self.pos + 1

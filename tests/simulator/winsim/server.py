@@ -68,6 +68,7 @@ class FleetServer:
         self.ca_file: Path | None = None
         self._private_dir: Path | None = None
         self._servers: list[asyncio.base_events.Server] = []
+        self._connections: set[asyncio.Task[None]] = set()
 
     # ---- life cycle --------------------------------------------------------------------------------------------
 
@@ -120,9 +121,13 @@ class FleetServer:
         self.control_url = f"http://127.0.0.1:{self.control_port}"
 
     async def stop(self) -> None:
-        """Close every listener and remove the private directory (keys, NTLM user file)."""
+        """Close every listener and open connection; remove the private directory (keys, NTLM user file)."""
         for server in self._servers:
             server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.gather(*self._connections, return_exceptions=True)
         for server in self._servers:
             try:
                 await asyncio.wait_for(server.wait_closed(), timeout=2)
@@ -156,6 +161,10 @@ class FleetServer:
     # ---- connections -----------------------------------------------------------------------------------------
 
     async def _serve(self, host: SimulatedHost, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
         stats = host.stats
         stats.connections += 1
         raw_socket = writer.get_extra_info("socket")
@@ -170,8 +179,8 @@ class FleetServer:
                     request = await read_request(reader)
                 except HttpError as exc:
                     data = response_bytes(exc.status, [("Connection", "close")], reason="")
-                    writer.write(data)
                     stats.record_request("invalid", exc.status, 0, len(data))
+                    writer.write(data)
                     break
                 if request is None:
                     break
@@ -181,16 +190,20 @@ class FleetServer:
                     # A bug in the simulator must show up in its log, and the client should see a server error.
                     LOG.exception("%s: internal error while answering a request", host.spec.name)
                     data = response_bytes(500, [], reason="")
-                    writer.write(data)
                     stats.record_request("error", 500, request.size, len(data))
+                    writer.write(data)
                     break
                 data = response_bytes(answer.status, answer.headers, answer.body, reason="")
-                writer.write(data)
+                # Count before sending: a client may read the counters as soon as it has the answer.
                 stats.record_request(answer.action, answer.status, request.size, len(data))
+                writer.write(data)
                 await writer.drain()
                 if not request.keep_alive:
                     break
         except _QUIET_ERRORS:
+            pass
+        except asyncio.CancelledError:
+            # Shutdown: end this connection quietly (a cancelled task would be reported by asyncio's stream callback).
             pass
         finally:
             writer.close()
