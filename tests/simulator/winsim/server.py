@@ -84,7 +84,8 @@ class FleetServer:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(self._exception_handler)
         self._private_dir = Path(tempfile.mkdtemp(prefix="winsim-"))
-        state = self.state_dir or self._private_dir
+        # Absolute, because the inventory hands the CA path to ansible, which may run from anywhere.
+        state = (self.state_dir or self._private_dir).resolve()
         state.mkdir(parents=True, exist_ok=True)
         ntlm_hosts = [host for host in self.fleet.hosts if host.auth == auth.NTLM]
         user_file = auth.write_user_file(self._private_dir, [(host.username, host.password) for host in ntlm_hosts]) if ntlm_hosts else None
