@@ -1,39 +1,21 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: (c) 2026, licensing.windows contributors
-"""Shared fixtures: fixture profiles, a running simulator, pywinrm sessions and ansible runs."""
+"""Fixtures of the simulator tests: the collector script, a fleet builder, running simulators."""
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-import winrm
 
 from winsim import BackgroundSimulator, FleetBuilder
 
-TESTS_DIR = Path(__file__).resolve().parent
-FIXTURE_PROFILES = TESTS_DIR / "fixtures" / "profiles"
-REPO_ROOT = TESTS_DIR.parents[2]
-COLLECTOR_PATH = REPO_ROOT / "plugins" / "plugin_utils" / "license_collector.ps1"
-COLLECTOR_MARKER = "# licensing.windows collector schema=1"
-ANSIBLE_PREFIX = ["PowerShell", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricted", "-EncodedCommand"]
+from sim_helpers import COLLECTOR_PATH, FIXTURE_PROFILES, compact
 
 
-def compact(script: str) -> str:
-    """The collector as it goes on the wire: comment lines (not the marker) and blank lines dropped."""
-    lines = [line.strip() for line in script.splitlines()]
-    return "\n".join(line for line in lines if line and (not line.startswith("#") or line == COLLECTOR_MARKER))
-
-
-def encode(script: str) -> str:
-    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+def pytest_configure(config: pytest.Config) -> None:
+    # Also registered in tests/simulator/pyproject.toml; repeated here for runs rooted elsewhere.
+    config.addinivalue_line("markers", "slow: fleet-scale tests (200 hosts); deselect with -m 'not slow'")
 
 
 @pytest.fixture(scope="session")
@@ -61,54 +43,3 @@ def start_sim() -> Iterator[Callable[[FleetBuilder], BackgroundSimulator]]:
     yield start
     for simulator in running:
         simulator.stop()
-
-
-def session(sim: BackgroundSimulator, name: str, **kwargs: object) -> winrm.Session:
-    """A pywinrm session to ``name`` with the host's own transport and credentials."""
-    spec = sim.spec(name)
-    kwargs.setdefault("transport", spec.auth)
-    return winrm.Session(sim.endpoint(name), auth=(spec.username, spec.password), **kwargs)
-
-
-def protocol(sim: BackgroundSimulator, name: str, **kwargs: object) -> winrm.Protocol:
-    spec = sim.spec(name)
-    kwargs.setdefault("transport", spec.auth)
-    return winrm.Protocol(sim.endpoint(name), username=spec.username, password=spec.password, **kwargs)
-
-
-def run_command(proto: winrm.Protocol, command: str, arguments: list[str] | tuple[str, ...] = ()) -> tuple[bytes, bytes, int]:
-    """Open a shell, run one command, collect its output, clean up (what ansible does per task)."""
-    shell_id = proto.open_shell(codepage=65001)
-    try:
-        command_id = proto.run_command(shell_id, command, list(arguments))
-        try:
-            return proto.get_command_output(shell_id, command_id)
-        finally:
-            proto.cleanup_command(shell_id, command_id)
-    finally:
-        proto.close_shell(shell_id)
-
-
-def _ansible_bin(name: str) -> str:
-    candidate = Path(sys.executable).parent / name
-    found = str(candidate) if candidate.exists() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} not found next to {sys.executable} or on PATH; install ansible-core (requirements-dev.txt)")
-    return found
-
-
-def run_ansible(inventory: Path, pattern: str, module_args: str, workdir: Path, *extra: str,
-                timeout: float = 240) -> dict[str, dict[str, object]]:
-    """``ansible <pattern> -m raw -a <args>``; returns each host's result (ansible's ``--tree`` JSON files)."""
-    tree = workdir / f"tree-{len(list(workdir.glob('tree-*')))}"
-    environment = dict(
-        os.environ,
-        ANSIBLE_HOME=str(workdir / "ansible-home"), ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_NOCOLOR="1",
-        ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_DEPRECATION_WARNINGS="False", ANSIBLE_RETRY_FILES_ENABLED="False",
-        ANSIBLE_CONFIG=str(workdir / "no-ansible.cfg"),
-    )
-    command = [_ansible_bin("ansible"), pattern, "-i", str(inventory), "-m", "raw", "-a", module_args, "--tree", str(tree), *extra]
-    completed = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=workdir, timeout=timeout, check=False)
-    if not tree.is_dir():
-        pytest.fail(f"ansible wrote no results (rc {completed.returncode}):\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
-    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in tree.iterdir()}

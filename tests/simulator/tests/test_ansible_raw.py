@@ -12,7 +12,7 @@ import yaml
 
 from winsim import BackgroundSimulator, FleetBuilder
 
-from conftest import FIXTURE_PROFILES, run_ansible
+from sim_helpers import FIXTURE_PROFILES, run_ansible
 
 AUTH_HOSTS = {
     "win-basic-http": {"auth": "basic", "profile": "digital_license_pro"},

@@ -11,7 +11,7 @@ from winsim.cim_schema import OFFICE_APPLICATION_ID, SOFTWARE_LICENSING_PRODUCT,
 from winsim.profiles import ProfileLibrary
 from winsim.psjson import PsDateTime
 
-from conftest import FIXTURE_PROFILES
+from sim_helpers import FIXTURE_PROFILES
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,8 @@ def test_server_hosts_list_server_skus(library: ProfileLibrary) -> None:
 
 def test_defaults_fill_unlisted_properties(library: ProfileLibrary) -> None:
     cim = HostCim("win-001", library.get("digital_license_pro").cim)
-    dummy, rows = cim.query("SELECT TrustedTime,ExtendedGrace,VLActivationInterval,ADActivationObjectName FROM SoftwareLicensingProduct "
-                        "WHERE PartialProductKey = '3V66T'")
+    dummy, rows = cim.query("SELECT TrustedTime,ExtendedGrace,VLActivationInterval,ADActivationObjectName "
+                            "FROM SoftwareLicensingProduct WHERE PartialProductKey = '3V66T'")
     assert rows == [{"TrustedTime": PsDateTime.null(), "ExtendedGrace": 4294967295, "VLActivationInterval": 4294967295,
                      "ADActivationObjectName": None}]
     dummy, (os_row,) = cim.query("SELECT CSName,OSArchitecture FROM Win32_OperatingSystem")

@@ -19,7 +19,7 @@ import yaml
 
 from winsim import parse_fleet
 
-from conftest import FIXTURE_PROFILES
+from sim_helpers import FIXTURE_PROFILES
 
 
 def winsim(*arguments: str, **kwargs) -> subprocess.CompletedProcess[str]:

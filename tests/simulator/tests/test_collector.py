@@ -14,7 +14,7 @@ import yaml
 from winsim import collector
 from winsim.cim_schema import OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID
 
-from conftest import ANSIBLE_PREFIX, FIXTURE_PROFILES, REPO_ROOT, encode, protocol, run_command
+from sim_helpers import ANSIBLE_PREFIX, FIXTURE_PROFILES, REPO_ROOT, encode, protocol, run_command
 
 WHERE_CLAUSE = " WHERE ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
 

@@ -15,7 +15,7 @@ from winrm.exceptions import InvalidCredentialsError, WSManFaultError
 from winsim import BackgroundSimulator, FleetBuilder
 from winsim.faults import KINDS
 
-from conftest import FIXTURE_PROFILES, run_ansible, session
+from sim_helpers import FIXTURE_PROFILES, run_ansible, session
 
 FAULT_HOSTS = {
     "win-ok": {},

@@ -13,7 +13,7 @@ from winsim import BackgroundSimulator, ConfigError, FleetBuilder, load_fleet, p
 from winsim.fleetgen import generate
 from winsim.loopback import NotLoopbackError, allocate_addresses, require_loopback
 
-from conftest import FIXTURE_PROFILES
+from sim_helpers import FIXTURE_PROFILES
 
 FOUR_HOSTS = [{"name": f"win-00{index}", "profile": "digital_license_pro"} for index in range(1, 5)]
 

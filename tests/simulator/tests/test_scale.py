@@ -2,13 +2,16 @@
 # Copyright: (c) 2026, licensing.windows contributors
 """Fleet scale: 200 hosts on their own loopback addresses, one ansible run over all of them.
 
-Marked ``slow`` (``pytest -m 'not slow'`` skips them). The hosts use
-127.0.0.2 upwards on port 5985 like a demo fleet; set WINSIM_SCALE_FIRST_ADDRESS
-(e.g. 127.0.42.1) when something else already listens there.
+Marked ``slow`` (``pytest -m 'not slow'`` skips them). The Basic fleet uses
+127.0.0.2 upwards on port 5985 like a demo fleet, the NTLM fleet the same block
+one /24 higher (so pytest-xdist may run both at once); set
+WINSIM_SCALE_FIRST_ADDRESS (e.g. 127.0.42.1) when something else already
+listens there.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import resource
 import time
@@ -17,7 +20,7 @@ import pytest
 
 from winsim import BackgroundSimulator, FleetBuilder
 
-from conftest import FIXTURE_PROFILES, run_ansible
+from sim_helpers import FIXTURE_PROFILES, run_ansible
 
 pytestmark = pytest.mark.slow
 HOSTS = 200
@@ -31,7 +34,8 @@ def cpu_seconds() -> float:
 
 @pytest.mark.parametrize("auth", ["basic", "ntlm"])
 def test_200_hosts_start_fast_and_answer_ansible(tmp_path, auth) -> None:
-    fleet = (FleetBuilder(profiles_dir=FIXTURE_PROFILES, first_address=FIRST_ADDRESS, auth=auth)
+    first_address = str(ipaddress.IPv4Address(FIRST_ADDRESS) + (0 if auth == "basic" else 256))
+    fleet = (FleetBuilder(profiles_dir=FIXTURE_PROFILES, first_address=first_address, auth=auth)
              .add_many(HOSTS, name="win-{n:03d}", profiles=["digital_license_pro", "kms_server_2022", "oem_pro_with_office"])
              .build())
     started = time.monotonic()

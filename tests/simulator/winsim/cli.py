@@ -72,6 +72,9 @@ async def _serve(fleet: FleetSpec, args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    for option, value in (("--inventory", args.inventory), ("--ready-file", args.ready_file), ("--stats-file", args.stats_file)):
+        if value and not Path(value).resolve().parent.is_dir():
+            raise ConfigError(f"{option} {value}: the directory {Path(value).resolve().parent} does not exist")
     fleet = load_fleet(args.fleet, profiles_dir=args.profiles_dir)
     return asyncio.run(_serve(fleet, args))
 

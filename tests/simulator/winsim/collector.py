@@ -85,7 +85,7 @@ def _initial_document(script: str) -> dict[str, object]:
 
 
 def _cim_statement(script: str) -> tuple[str, int, int, int]:
-    """Where the script calls Get-CimInstance: (line text, line number, column, length of the call)."""
+    """Where the script calls Get-CimInstance, for the error view: (stripped line, line number, column in it, call length)."""
     for number, line in enumerate(script.splitlines(), start=1):
         column = line.find("Get-CimInstance")
         if column != -1:
@@ -122,7 +122,7 @@ def _version_guard(script: str, ctx: HostContext) -> ProcessOutput:
             return ProcessOutput(stdout=message + "\r\n", exit_code=code)
         line_number = script.count("\n", 0, match.start()) + 1
         record = clixml.write_error(message, body.strip(), line_number, 1, len(message))
-        return ProcessOutput(stderr=clixml.document([record]), exit_code=code if exit_match else 1)
+        return ProcessOutput(stderr=clixml.document([record]), exit_code=code)
     line, number, column = _cim_statement(script)[:3]
     record = clixml.not_recognized("Get-CimInstance", line, number, column)
     return ProcessOutput(stderr=clixml.document([record]), exit_code=1)

@@ -123,7 +123,7 @@ def run(invocation: Invocation, ctx: HostContext, *, stdin: str = "", skip_cmd_s
     if not invocation.is_powershell:
         return _run_cmd(invocation, ctx)
     if invocation.error:
-        return ProcessOutput(stderr=invocation.error + "\r\n", exit_code=1 if "missing" not in invocation.error else 64)
+        return ProcessOutput(stderr=invocation.error + "\r\n", exit_code=1)
     script = stdin if invocation.script_from_stdin else invocation.script or ""
     if collector.is_collector(script):
         return collector.run_collector(script, ctx)

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from winsim import auth, collector, wsman
+from winsim import auth, collector, faults, wsman
 from winsim.cim import HostCim
 from winsim.certs import ServerCertificate
 from winsim.fleet import HTTPS, HostSpec
@@ -51,7 +51,7 @@ class SimulatedHost:
         self.context = HostContext(spec.name, spec.username, cim, spec.fault)
         self.auth = auth.HostAuth(
             kind=spec.auth, username=spec.username, password=spec.password, user_file=user_file,
-            refuse=spec.fault_kind == "refuse_credentials",
+            refuse=spec.fault_kind == faults.REFUSE_CREDENTIALS,
             channel_binding=certificate.channel_binding if certificate is not None and spec.transport == HTTPS else None,
         )
         self.address = spec.address

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from winsim.cim import HostCim
+from winsim import faults
 from winsim.faults import Fault
 
 #: Windows PowerShell 5.1 as shipped with Windows 11 23H2 / Server 2022 updates.
@@ -36,6 +37,6 @@ class HostContext:
 
     @property
     def powershell_version(self) -> str:
-        if self.fault is not None and self.fault.kind == "old_powershell":
+        if self.fault is not None and self.fault.kind == faults.OLD_POWERSHELL:
             return str(self.fault.option("version"))
         return POWERSHELL_VERSION

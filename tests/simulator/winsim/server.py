@@ -89,8 +89,8 @@ class FleetServer:
         state.mkdir(parents=True, exist_ok=True)
         ntlm_hosts = [host for host in self.fleet.hosts if host.auth == auth.NTLM]
         user_file = auth.write_user_file(self._private_dir, [(host.username, host.password) for host in ntlm_hosts]) if ntlm_hosts else None
-        https_hosts = [host for host in self.fleet.hosts if host.transport == HTTPS]
-        certificates = CertificateSet([host.address for host in https_hosts]) if https_hosts else None
+        needs_tls = any(host.transport == HTTPS for host in self.fleet.hosts)
+        certificates = CertificateSet([host.address for host in self.fleet.hosts]) if needs_tls else None
         contexts: dict[str, ssl.SSLContext] = {}
         if certificates is not None:
             self.ca_file = state / "winsim-ca.pem"
