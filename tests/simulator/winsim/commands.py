@@ -9,7 +9,8 @@ character limit. PowerShell command lines are recognised in the forms pywinrm
 (``PowerShell -NoProfile ... -EncodedCommand <b64>`` in rsp:Arguments) send,
 plus ``-Command -`` / no command at all, where the script arrives on stdin.
 The decoded script goes to the collector emulation when it carries the
-collector marker, else to the small statement interpreter.
+collector marker, else to the small statement interpreter; ansible's module
+wrapper payload on stdin for win_product_facts goes to :mod:`winsim.peer_module`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from winsim import collector, faults, powershell
+from winsim import collector, faults, peer_module, powershell
 from winsim.results import HostContext, ProcessOutput
 
 CMD_LINE_LIMIT = 8191
@@ -124,6 +125,9 @@ def run(invocation: Invocation, ctx: HostContext, *, stdin: str = "", skip_cmd_s
         return _run_cmd(invocation, ctx)
     if invocation.error:
         return ProcessOutput(stderr=invocation.error + "\r\n", exit_code=1)
+    # ansible's PowerShell module wrapper: the bootstrap as -EncodedCommand, the module payload on stdin.
+    if stdin and (module_output := peer_module.run_module_wrapper(stdin, ctx)) is not None:
+        return module_output
     script = stdin if invocation.script_from_stdin else invocation.script or ""
     if collector.is_collector(script):
         return collector.run_collector(script, ctx)

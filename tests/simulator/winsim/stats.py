@@ -7,6 +7,10 @@ Bytes in = request line + headers + body as received; bytes out = status line
 them by WS-Man action (``Create``, ``Command``, ``Receive``, ``Send``,
 ``Signal``, ``Delete``); requests that carried no SOAP message (401
 round trips, the empty POST that sets up encryption) count as ``auth``.
+``payload_bytes`` counts what the client's command itself put on the wire, as
+carried in the SOAP bodies: the command line, the stdin streams and the
+stdout/stderr streams (base64 as sent), without the HTTP and SOAP framing that
+every WinRS exchange pays whatever it runs.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class HostStats:
     bytes_in: int = 0
     bytes_out: int = 0
     commands: int = 0
+    payload_bytes: int = 0
     connections: int = 0
     actions: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
@@ -45,7 +50,7 @@ class HostStats:
     def as_dict(self) -> dict[str, object]:
         return {
             "requests": self.requests, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
-            "commands": self.commands, "connections": self.connections,
+            "commands": self.commands, "payload_bytes": self.payload_bytes, "connections": self.connections,
             "actions": dict(sorted(self.actions.items())), "statuses": dict(sorted(self.statuses.items())),
             "faults": dict(sorted(self.faults.items())),
         }
@@ -67,7 +72,7 @@ class FleetStats:
     def as_dict(self) -> dict[str, object]:
         hosts = {name: stats.as_dict() for name, stats in sorted(self.hosts.items())}
         totals: dict[str, object] = {key: sum(stats.__dict__[key] for stats in self.hosts.values())
-                                     for key in ("requests", "bytes_in", "bytes_out", "commands", "connections")}
+                                     for key in ("requests", "bytes_in", "bytes_out", "commands", "payload_bytes", "connections")}
         actions: Counter[str] = Counter()
         for stats in self.hosts.values():
             actions.update(stats.actions)

@@ -140,6 +140,7 @@ class WinRSService:
         if command_line is None or command_element is None:
             raise wsman.fault_schema("rsp:CommandLine/rsp:Command is missing")
         arguments = [element.text or "" for element in wsman.find_all(command_line, "Arguments")]
+        self.stats.payload_bytes += len(command_element.text or "") + sum(len(argument) + 1 for argument in arguments)
         invocation = commands.parse(command_element.text or "", arguments)
         console_stdin = request.options.get("WINRS_CONSOLEMODE_STDIN", "TRUE").upper() != "FALSE"
         skip_cmd_shell = request.options.get("WINRS_SKIP_CMD_SHELL", "FALSE").upper() == "TRUE"
@@ -163,6 +164,7 @@ class WinRSService:
         command = self._command_for(shell, "Stream", request)
         stream = wsman.find(request.body, "Stream")
         if stream is not None:
+            self.stats.payload_bytes += len((stream.text or "").strip())
             try:
                 command.stdin += base64.b64decode((stream.text or "").strip())
             except ValueError:
@@ -210,6 +212,7 @@ class WinRSService:
             piece = data[sent:sent + budget]
             if piece:
                 chunks.append((name, base64.b64encode(piece).decode("ascii")))
+                self.stats.payload_bytes += len(chunks[-1][1])
                 budget -= len(piece)
                 if name == "stdout":
                     command.stdout_sent += len(piece)

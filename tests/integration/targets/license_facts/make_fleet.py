@@ -10,8 +10,7 @@ import sys
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PROFILES = os.path.join(HERE, "..", "..", "..", "simulator", "winsim", "profiles")
+PROFILES = os.path.join(os.environ["COLLECTION_ROOT"], "tests", "simulator", "winsim", "profiles")
 
 # Auth modes the facts must come through unchanged.
 MODES = [

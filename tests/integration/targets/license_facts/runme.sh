@@ -5,7 +5,11 @@
 # printed at -vvvv holds a product key or a password.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../../.." && pwd)
+# ansible-test runs a copy of this directory from tests/output/.tmp/..., so find the
+# collection root by walking up to galaxy.yml rather than by a fixed relative path.
+root=$here
+until [ -f "$root/galaxy.yml" ]; do root=$(dirname "$root"); [ "$root" != / ] || { echo "collection root not found" >&2; exit 1; }; done
+export COLLECTION_ROOT=$root
 source "$root/tools/winsim_fleet.sh"
 state="${OUTPUT_DIR:-$here/output}/license_facts"
 mkdir -p "$state"
