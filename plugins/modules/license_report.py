@@ -56,7 +56,7 @@ author:
   - licensing.windows contributors
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.files
+  - ansible.builtin.action_common_attributes.FILES  # upper case: ".files" resolves to the unrelated "files" fragment (mode, owner, ...)
 attributes:
   action:
     support: full

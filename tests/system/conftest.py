@@ -125,3 +125,20 @@ def run_playbook(collections_path: Path, inventory: Path, playbook: Path | str, 
         command += ["-e", json.dumps(extra_vars)]
     return subprocess.run(command, env=ansible_env(collections_path, **(env or {})), capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def fault_fleet_audit(tmp_path_factory, collections_path):
+    """tests/fleets/fault_fleet.yml (300 hosts, a quarter faulty) audited once at -vvvv.
+
+    Shared by test_fault_fleet.py and test_secrets.py so the fleet is audited only once
+    per session; the fleet keeps running until the session ends (see fault_fleet_audit.py).
+    """
+    from fault_fleet_audit import audit_fault_fleet, load_fleet  # pylint: disable=import-outside-toplevel
+
+    work = tmp_path_factory.mktemp("fault_fleet")
+    fleet = start_fleet(load_fleet(), work / "fleet")
+    try:
+        yield audit_fault_fleet(fleet, work, ansible_env(collections_path), BIN)
+    finally:
+        fleet.stop()

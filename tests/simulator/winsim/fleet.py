@@ -42,7 +42,11 @@ _SHARED_FIELDS = ("auth", "transport", "certificate", "username", "password", "l
 HOST_FIELDS = ("name", "address", "cim", "overrides", "expect", "count", "start", "profiles") + _SHARED_FIELDS
 TOP_FIELDS = ("defaults", "hosts", "profiles_dir", "first_address")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
-_HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+# Inventory host names, deliberately permissive: tests feed hostile names (HTML, CSV formula
+# prefixes, quotes, non-ASCII) through the whole audit. Excluded are control characters, and
+# ':', '[', ']' and ',', which Ansible's inventory would read as a port, a range or a list.
+_HOST_NAME_EXPECTED = "an inventory host name (1-255 characters, no control characters, ':', '[', ']' or ',', no surrounding spaces)"
+_HOST_NAME = re.compile(r"^(?=\S)[^\x00-\x1f\x7f:\[\],]{1,255}(?<=\S)$")
 
 
 @dataclass
@@ -161,7 +165,7 @@ def _expand(index: int, raw: Mapping[str, object], defaults: Mapping[str, object
         for key in ("start", "profiles"):
             if key in raw:
                 raise ConfigError(f"{where}: field '{key}': only allowed together with 'count'")
-        _string(name, where, "name", _HOST_NAME, "a host name (letters, digits, '.', '_', '-')")
+        _string(name, where, "name", _HOST_NAME, _HOST_NAME_EXPECTED)
         return [_Entry(name, where, values, values.get("profile"))]
     count = _integer(raw["count"], where, "count", 1, MAX_COUNT)
     start = _integer(raw.get("start", 1), where, "start", 0, 1_000_000)
@@ -179,7 +183,7 @@ def _expand(index: int, raw: Mapping[str, object], defaults: Mapping[str, object
             host_name = name.format(n=start + offset)
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"{where}: field 'name': cannot format {name!r} with n={start + offset}: {exc}") from None
-        _string(host_name, where, "name", _HOST_NAME, "a host name (letters, digits, '.', '_', '-')")
+        _string(host_name, where, "name", _HOST_NAME, _HOST_NAME_EXPECTED)
         profile = profiles[offset % len(profiles)] if profiles else values.get("profile")
         entries.append(_Entry(host_name, where, values, profile))
     return entries

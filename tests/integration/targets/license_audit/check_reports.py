@@ -77,14 +77,15 @@ def main() -> int:
                 problems.append(f"json: {host!r} lacks reason {reason} (has {got['reasons']})")
         if "error_code" in want and (got.get("error") or {}).get("code") != want["error_code"]:
             problems.append(f"json: {host!r} error {got.get('error')}, expected code {want['error_code']}")
-        if got["status"] == "unknown" and not (got.get("error") or {}).get("message"):
-            problems.append(f"json: unknown host {host!r} has no error message")
+        failed_to_collect = {"unreachable", "collection_failed"} & set(got["reasons"])
+        if failed_to_collect and not (got.get("error") or {}).get("message"):
+            problems.append(f"json: host {host!r} ({sorted(failed_to_collect)}) has no error message")
     counts = report["summary"]["by_status"]
     if sum(counts.values()) != len(hosts) or report["summary"]["total"] != len(hosts):
         problems.append(f"json: summary counts {report['summary']} do not add up to {len(hosts)} hosts")
 
     # CSV: one row per host, statuses equal, formula prefixes neutralised in every cell.
-    with open(report_dir / "license-audit.csv", newline="", encoding="utf-8") as handle:
+    with open(report_dir / "license-audit.csv", newline="", encoding="utf-8-sig") as handle:  # BOM for Excel
         rows = list(csv.DictReader(handle))
     csv_status = {}
     for row in rows:

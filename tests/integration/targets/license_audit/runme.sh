@@ -20,7 +20,7 @@ audit() {  # audit SCENARIO [ansible-playbook args...]; leaves the exit code in 
     set +e
     ansible-playbook -i "$WINSIM_INVENTORY" "$root/playbooks/audit.yml" \
         -e license_audit_target=all -e "license_audit_report_dir=$out/$scenario" \
-        -e license_audit_host_timeout=8 "$@" > "$out/$scenario.log" 2>&1
+        -e license_audit_host_timeout=4 "$@" > "$out/$scenario.log" 2>&1
     rc=$?
     set -e
 }
