@@ -16,6 +16,13 @@ ansible-playbook -i "$WINSIM_INVENTORY" playbooks/audit.yml \
     -e "license_audit_report_dir=$reports" --forks 20
 
 echo
+python - "$reports/license-audit.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+summary = report["summary"]
+print("Fleet: " + ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()))
+print("Activation methods: " + ", ".join(f"{method} {count}" for method, count in sorted(summary["by_method"].items(), key=lambda kv: -kv[1])))
+PY
 echo "Reports written to $reports:"
 for f in license-audit.json license-audit.csv license-audit.html license-audit-junit.xml license-audit.md; do
     echo "  $reports/$f"
