@@ -12,17 +12,25 @@ BUILD := $(CURDIR)/build
 # ansible-playbook finds the collection through this symlink tree, so it always runs the
 # working tree and never a stale copy in ~/.ansible/collections.
 COLLECTIONS := $(BUILD)/collections
-# ansible-test needs a real (copied) ansible_collections/licensing/windows tree.
+# ansible-test needs a real (copied) ansible_collections/licensing/windows tree. `make stage` makes
+# one in build/stage; sanity, units and docs-lint each stage their own copy (build/stage-<target>),
+# because staging replaces the whole tree and would pull it from under a run of another target.
 STAGE := $(BUILD)/stage
 STAGED := $(STAGE)/ansible_collections/licensing/windows
+staged_copy = $(BUILD)/stage-$(1)/ansible_collections/licensing/windows
+# HOME of ansible-test: its per-test virtual environments and pip cache persist here between runs.
 ANSIBLE_TEST_HOME := $(BUILD)/ansible-test-home
+# ansible-test bootstraps pip in its venvs with get-pip.py from a host this machine cannot reach
+# (ansible/ansible#77304) and looks for a cached copy named after the pip version it pins
+# (ansible_test/_internal/python_requirements.py, get_venv_packages: pip 24.2 in ansible-core 2.19).
+GET_PIP_STANDIN := $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help demo test venv tools-venv collections test-unit test-simulator test-integration test-system \
-        sanity units lint changelog-lint docs-lint molecule build bench bench-ci system-deps stage clean
+        sanity units lint changelog-lint docs-lint molecule build bench bench-ci system-deps shellcheck stage clean
 
 help:
 	@echo "make demo   run the demo audit against a simulated fleet; reports land in reports/"
@@ -61,16 +69,25 @@ test: tools-venv collections system-deps
 	    changelog-lint docs-lint molecule bench-ci
 	@echo "make test: all stages passed"
 
-# Debian's chromium renders the HTML report in a test; installed when we are root with apt.
-system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Debian packages, installed when missing and we are root with apt:
+# $(call debian_package,COMMAND,PACKAGE,WHAT NEEDS IT)
+define debian_package
+	@if ! command -v $(1) >/dev/null 2>&1; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	        echo "installing chromium (Debian package) for the HTML report test"; \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	        echo "installing $(2) (Debian package) for $(3)"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	    else \
-	        echo "chromium not found and cannot be installed here: the browser test will fail" >&2; \
+	        echo "$(1) not found and cannot be installed here; $(3) needs it" >&2; \
 	    fi; \
 	fi
+endef
+
+system-deps: shellcheck
+	$(call debian_package,chromium,chromium,the HTML report test)
+
+# ansible-test sanity runs its shellcheck test only when the program is installed.
+shellcheck:
+	$(call debian_package,shellcheck,shellcheck,the shellcheck sanity test)
 
 test-unit: venv collections
 	$(BIN)/python -m pytest -q tests/unit
@@ -81,22 +98,25 @@ test-simulator: venv collections
 test-integration: venv collections
 	tools/run_integration.sh
 
-test-system: venv collections
+# tools-venv: tests/system/test_execution_environment.py runs ansible-builder (requirements-tools.txt).
+test-system: tools-venv collections
 	$(BIN)/python -m pytest -q tests/system
 
 stage: venv
 	$(BIN)/python tools/stage_collection.py $(STAGE)
 
-# ansible-test downloads get-pip.py from a host this machine cannot reach; give it a stand-in.
-$(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py: tools/get_pip_standin.py
+$(GET_PIP_STANDIN): tools/get_pip_standin.py
 	mkdir -p $(dir $@)
 	cp $< $@
 
-sanity: tools-venv stage $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
-	cd $(STAGED) && HOME=$(ANSIBLE_TEST_HOME) $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+# No tests/sanity/ignore-*.txt: every sanity test that can run here must pass as is.
+sanity: tools-venv shellcheck $(GET_PIP_STANDIN)
+	$(BIN)/python tools/stage_collection.py $(BUILD)/stage-sanity
+	cd $(call staged_copy,sanity) && HOME=$(ANSIBLE_TEST_HOME) $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
-units: tools-venv stage $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
-	cd $(STAGED) && HOME=$(ANSIBLE_TEST_HOME) $(BIN)/ansible-test units --venv --python 3.11 --color no
+units: tools-venv $(GET_PIP_STANDIN)
+	$(BIN)/python tools/stage_collection.py $(BUILD)/stage-units
+	cd $(call staged_copy,units) && HOME=$(ANSIBLE_TEST_HOME) $(BIN)/ansible-test units --venv --python 3.11 --color no
 
 lint: tools-venv collections
 	$(BIN)/ansible-lint --offline --profile production
@@ -104,8 +124,18 @@ lint: tools-venv collections
 changelog-lint: tools-venv
 	$(BIN)/antsibull-changelog lint
 
-docs-lint: tools-venv stage
-	cd $(STAGED) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+# The collection's docs as antsibull-docs validates them, then every plugin and role page as
+# ansible-doc renders it: any warning ansible-doc prints fails the target.
+DOC_PAGES := module:licensing.windows.license_facts module:licensing.windows.license_report \
+             filter:licensing.windows.license_verdicts filter:licensing.windows.license_policy \
+             role:licensing.windows.license_audit
+docs-lint: tools-venv
+	$(BIN)/python tools/stage_collection.py $(BUILD)/stage-docs
+	cd $(call staged_copy,docs) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	@for page in $(DOC_PAGES); do \
+	    warnings=$$(ANSIBLE_COLLECTIONS_PATH=$(BUILD)/stage-docs $(BIN)/ansible-doc -t $${page%%:*} $${page#*:} 2>&1 >/dev/null); \
+	    if [ -n "$$warnings" ]; then echo "ansible-doc -t $${page%%:*} $${page#*:}:"; echo "$$warnings"; exit 1; fi; \
+	done; echo "ansible-doc renders $(words $(DOC_PAGES)) pages without warnings"
 
 molecule: tools-venv collections
 	cd extensions && $(BIN)/molecule test

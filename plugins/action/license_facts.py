@@ -44,7 +44,9 @@ class ActionModule(ActionBase):
     """Collect Windows activation and licensing facts."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    # Empty on purpose: validate_argument_spec() in run() then refuses an unknown option and lists
+    # the supported ones, where ActionBase's _VALID_ARGS check would only say "Invalid options".
+    _VALID_ARGS = frozenset()
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True  # read-only: check mode runs the query as usual

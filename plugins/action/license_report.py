@@ -43,7 +43,9 @@ class ActionModule(ActionBase):
     """Write the fleet reports of a license audit."""
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    # Empty on purpose: validate_argument_spec() in run() then refuses an unknown option and lists
+    # the supported ones, where ActionBase's _VALID_ARGS check would only say "Invalid options".
+    _VALID_ARGS = frozenset()
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
@@ -58,7 +60,7 @@ class ActionModule(ActionBase):
         )
 
         try:
-            if args["merge"]:
+            if args["merge"] is not None:  # an empty list is a mistake to report, not a request for verdicts
                 report, notes = merge_reports([load_report(path) for path in args["merge"]])
             else:
                 policy = normalize_policy(args["policy"])

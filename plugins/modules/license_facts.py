@@ -42,23 +42,28 @@ notes:
     with RV(error_code=powershell_too_old).
   - Reading the licensing classes remotely needs a member of the local Administrators group; otherwise the task fails with
     RV(error_code=access_denied).
-  - Use the task keyword C(timeout) to bound the time a single host may take; the role M(licensing.windows.license_audit) does.
+  - Use the task keyword C(timeout) to bound the time a single host may take; the role P(licensing.windows.license_audit#role) does.
   - Digital licenses do not exist for Windows Server; Server hosts report RV(ansible_facts.windows_license.activation.digital_license=false)
     with an evidence sentence, not an error.
 seealso:
   - module: ansible.windows.win_product_facts
     description: Returns five flat strings and the full, unmasked product key; this module explains the activation instead.
-  - role: licensing.windows.license_audit
-    description: Turns these facts into per-host verdicts, groups and fleet reports.
+  - ref: ansible_collections.licensing.windows.license_audit_role
+    description: The role P(licensing.windows.license_audit#role) turns these facts into per-host verdicts, groups and fleet reports.
 author:
-  - licensing.windows contributors
+  - licensing.windows contributors (@licensing-windows)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.ACTIONGROUPS
   - ansible.builtin.action_common_attributes.facts
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
     support: full
     details: The module is implemented as an action plugin that runs on the controller.
+  action_group:
+    membership:
+      - licensing.windows.license
   async:
     support: none
   bypass_host_loop:

@@ -17,7 +17,7 @@ description:
   - Writes the fleet reports of a license audit on the controller, once per run, in any of five formats
     (C(license-audit.json), C(license-audit.csv), C(license-audit.html), C(license-audit-junit.xml), C(license-audit.md)).
   - With O(verdicts) and O(policy) it reports the verdicts that the P(licensing.windows.license_verdicts#filter) filter
-    computed; the role M(licensing.windows.license_audit) does this for you.
+    computed; the role P(licensing.windows.license_audit#role) does this for you.
   - With O(merge) it reads several C(license-audit.json) reports, for example one per AWX job slice, and writes one
     fleet report from them in every format. The reports must have been made with the same policy; a host found in
     more than one report keeps its most recent record and a warning says so.
@@ -36,10 +36,12 @@ options:
     description:
       - The policy the verdicts were computed with; it is recorded in the reports.
       - Keys as in P(licensing.windows.license_verdicts#filter).
+      - Required with O(verdicts); mutually exclusive with O(merge).
     type: dict
   merge:
     description:
-      - Paths of C(license-audit.json) reports to merge into one. Mutually exclusive with O(verdicts).
+      - Paths of C(license-audit.json) reports to merge into one.
+      - Mutually exclusive with O(verdicts) and O(policy). One of O(verdicts) and O(merge) is required.
     type: list
     elements: path
   dest:
@@ -53,14 +55,19 @@ options:
     choices: [json, csv, html, junit, markdown]
     default: [json, csv, html, junit, markdown]
 author:
-  - licensing.windows contributors
+  - licensing.windows contributors (@licensing-windows)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.ACTIONGROUPS
   - ansible.builtin.action_common_attributes.FILES  # upper case: ".files" resolves to the unrelated "files" fragment (mode, owner, ...)
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
     support: full
     details: Runs on the controller; the target host is not contacted.
+  action_group:
+    membership:
+      - licensing.windows.license
   async:
     support: none
   bypass_host_loop:

@@ -39,7 +39,7 @@ REQUIRED_FILES = [
 DECOYS = [
     ".venv/bin/python", ".tools-venv/bin/python", ".pytest_cache/v/cache/nodeids", ".ansible/collections/marker",
     "build/collections/marker", "build/dist/licensing-windows-0.0.1.tar.gz", "licensing-windows-0.0.9.tar.gz",
-    "reports/license-audit.json", "results/bench.json", "context/Containerfile",
+    "reports/license-audit.json", "playbooks/reports/license-audit.json", "results/bench.json", "context/Containerfile",
     "tests/output/.tmp/sanity/marker", "tests/unit/__pycache__/test_marker.cpython-311.pyc",
     "plugins/module_utils/__pycache__/license_policy.cpython-311.pyc", "tests/simulator/.pytest_cache/v/cache/nodeids",
     "tests/simulator/winsim.egg-info/PKG-INFO", "extensions/.ansible/roles/marker", "extensions/molecule/.cache/marker",

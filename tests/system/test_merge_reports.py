@@ -12,6 +12,7 @@ every format, with the same verdicts.
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 from conftest import ROOT, run_playbook
@@ -86,3 +87,10 @@ def test_merged_slices_equal_one_audit_of_the_whole_fleet(fleet_factory, collect
         assert sorted(result.junit_cases) == sorted(single.junit_cases)
         assert result.html_cells.keys() >= set(hosts)
         assert result.markdown_attention == single.markdown_attention
+
+
+def test_awx_page_shows_the_tested_playbooks():
+    page = (ROOT / "docs" / "awx.md").read_text(encoding="utf-8")
+    blocks = [block.strip() for block in re.findall(r"^```yaml\n(.*?)^```", page, re.MULTILINE | re.DOTALL)]
+    for example in ("audit_slice.yml", "merge_slices.yml"):
+        assert (AWX_EXAMPLES / example).read_text(encoding="utf-8").strip() in blocks, f"docs/awx.md must show {example} as it is"

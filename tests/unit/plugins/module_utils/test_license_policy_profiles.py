@@ -9,9 +9,7 @@ between the classifier and the policy (docs/architecture.md) in place.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +18,13 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_document
 from ansible_collections.licensing.windows.plugins.module_utils.license_errors import LicenseFactsError
 from ansible_collections.licensing.windows.plugins.module_utils.license_policy import FACT_KEYS, REASONS, verdict
 
-
-def _profile_documents():
-    """The profile -> collector stdout helper next to this file, loaded by path.
-
-    ansible-test runs unit tests in importlib mode, where a test's own directory is not on
-    sys.path, so a plain `import profile_documents` would only work under plain pytest.
-    """
-    spec = importlib.util.spec_from_file_location("profile_documents", Path(__file__).with_name("profile_documents.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_PROFILES_HELPER = _profile_documents()
-collector_stdout = _PROFILES_HELPER.collector_stdout
-load_profile = _PROFILES_HELPER.load_profile
-profile_names = _PROFILES_HELPER.profile_names
+# The helper next to this file, imported by its full name: ansible-test runs unit tests in
+# importlib mode, where a test's own directory is not on sys.path.
+from ansible_collections.licensing.windows.tests.unit.plugins.module_utils.profile_documents import (
+    collector_stdout,
+    load_profile,
+    profile_names,
+)
 
 COLLECTED_AT = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
 PROFILES = profile_names()

@@ -14,7 +14,15 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_classifi
 from ansible_collections.licensing.windows.plugins.module_utils.license_document import parse_collector_output
 from ansible_collections.licensing.windows.plugins.module_utils.license_errors import LicenseFactsError
 
-from profile_documents import build_document, collector_stdout, expectation_mismatches, load_profile, profile_names
+# The helper next to this file, imported by its full name: ansible-test runs unit tests in
+# importlib mode, where a test's own directory is not on sys.path.
+from ansible_collections.licensing.windows.tests.unit.plugins.module_utils.profile_documents import (
+    build_document,
+    collector_stdout,
+    expectation_mismatches,
+    load_profile,
+    profile_names,
+)
 
 COLLECTED_AT = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
 PROFILES = profile_names()

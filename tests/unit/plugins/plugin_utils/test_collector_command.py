@@ -60,8 +60,8 @@ def test_script_queries_each_class_once_with_explicit_properties_and_a_server_si
         (CollectorRun(1, "", "The command line is too long."), "command_failed", "refused the collector"),
         (CollectorRun(1, "", "Get-CimInstance : Invalid namespace\r\n HRESULT 0x8004100e"), "wmi_error", "0x8004100E"),
         (CollectorRun(1, "", "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">"
-                            "<S S=\"Error\">Get-CimInstance : Invalid class _x000D__x000A_</S>"
-                            "<S S=\"Error\">HRESULT 0x80041010_x000D__x000A_</S></Objs>"), "wmi_error", "Invalid class \nHRESULT 0x80041010"),
+                      "<S S=\"Error\">Get-CimInstance : Invalid class _x000D__x000A_</S>"
+                      "<S S=\"Error\">HRESULT 0x80041010_x000D__x000A_</S></Objs>"), "wmi_error", "Invalid class \nHRESULT 0x80041010"),
         (CollectorRun(5, "", ""), "command_failed", "no error text"),
     ],
 )
