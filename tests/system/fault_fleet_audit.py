@@ -23,6 +23,9 @@ from process_tree import MeasuredRun, run_measured
 ROOT = Path(__file__).resolve().parents[2]
 FLEET_FILE = ROOT / "tests" / "fleets" / "fault_fleet.yml"
 PLAYBOOK = ROOT / "playbooks" / "audit.yml"
+# A test-only callback that records how long each host's task took (callback_plugins/host_timings.py).
+CALLBACK_DIR = Path(__file__).resolve().parent / "callback_plugins"
+COLLECT_TASK = "Collect Windows licensing facts"
 
 # license_audit_host_timeout: the task keyword `timeout` of the collect task.
 HOST_TIMEOUT_SECONDS = 10
@@ -58,6 +61,7 @@ class FaultFleetAudit:
     fact_cache: Path
     bound_seconds: float
     work_dir: Path
+    collect_seconds: dict[str, float]  # host -> how long its collect task took, as the controller saw it
 
     def hosts(self, prefix: str = "") -> list[str]:
         return sorted(name for name in self.inventory if name.startswith(prefix))
@@ -97,14 +101,24 @@ def audit_fault_fleet(fleet, work_dir: Path, env: dict, bin_dir: Path) -> FaultF
     report_dir = work_dir / "reports"
     log_file = work_dir / "ansible.log"
     fact_cache = work_dir / "fact_cache"
+    timings = work_dir / "timings.jsonl"
     bound = wall_time_bound(len(inventory))
     run_env = dict(env)
     run_env.update(
         ANSIBLE_LOG_PATH=str(log_file),
         ANSIBLE_CACHE_PLUGIN="jsonfile",
         ANSIBLE_CACHE_PLUGIN_CONNECTION=str(fact_cache),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_DIR),
+        ANSIBLE_CALLBACKS_ENABLED="host_timings",
+        HOST_TIMINGS_FILE=str(timings),
     )
     command = audit_command(bin_dir, [fleet.inventory, write_timeouts_inventory(work_dir / "timeouts.yml")], report_dir, "-vvvv")
     run = run_measured(command, run_env, work_dir, timeout=bound, name="audit")
+    collect_seconds = {}
+    if timings.exists():
+        for line in timings.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record["task"].endswith(COLLECT_TASK):
+                collect_seconds[record["host"]] = record["seconds"]
     return FaultFleetAudit(fleet=fleet, inventory=inventory, report_dir=report_dir, run=run, log_file=log_file,
-                           fact_cache=fact_cache, bound_seconds=bound, work_dir=work_dir)
+                           fact_cache=fact_cache, bound_seconds=bound, work_dir=work_dir, collect_seconds=collect_seconds)

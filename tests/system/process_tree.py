@@ -52,6 +52,19 @@ def descendants(root: int, parents: dict[int, int] | None = None) -> set[int]:
     return found
 
 
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot), or None once it is gone.
+
+    Together with the pid it names one process even after the kernel hands the same pid to
+    another one, which happens soon on machines whose pid_max is 32768.
+    """
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rfind(")") + 2:].split()[19])
+
+
 def command_line(pid: int) -> str:
     try:
         return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
@@ -82,14 +95,14 @@ class TreeSampler:
     peak_pss_kib: int = 0
     peak_single_rss_kib: int = 0
     peak_processes: int = 0
-    seen: set[int] = field(default_factory=set)
+    seen: set[tuple[int, int]] = field(default_factory=set)  # (pid, start time) of every process sampled
     samples: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def sample(self) -> None:
         pids = {self.root} | descendants(self.root)
-        self.seen |= pids
+        self.seen |= {(pid, started) for pid in pids if (started := start_time(pid)) is not None}
         total = 0
         for pid in pids:
             pss, rss = _memory_kib(pid)
@@ -126,7 +139,7 @@ class MeasuredRun:
     peak_pss_mib: float
     peak_single_rss_mib: float
     peak_processes: int
-    seen_pids: set[int]
+    seen: set[tuple[int, int]]  # (pid, start time)
 
 
 def run_measured(command: list[str], env: dict, output_dir: Path, timeout: float, name: str = "run") -> MeasuredRun:
@@ -153,19 +166,20 @@ def run_measured(command: list[str], env: dict, output_dir: Path, timeout: float
         peak_pss_mib=sampler.peak_pss_kib / 1024,
         peak_single_rss_mib=sampler.peak_single_rss_kib / 1024,
         peak_processes=sampler.peak_processes,
-        seen_pids=sampler.seen,
+        seen=sampler.seen,
     )
 
 
-def alive(pids: set[int]) -> set[int]:
-    """Those of ``pids`` that still exist and are not zombies."""
+def alive(processes: set[tuple[int, int]]) -> set[int]:
+    """The pids of those (pid, start time) processes that still run (zombies do not count)."""
     living = set()
-    for pid in pids:
+    for pid, started in processes:
         try:
-            state = (PROC / str(pid) / "stat").read_text()
+            stat = (PROC / str(pid) / "stat").read_text()
         except OSError:
             continue
-        if state[state.rfind(")") + 2:].split()[0] != "Z":
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] != "Z" and int(fields[19]) == started:
             living.add(pid)
     return living
 

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 
 import pytest
 
 from conftest import BIN, ansible_env
-from fault_fleet_audit import FORKS, HOST_TIMEOUT_SECONDS, MEMORY_BOUND_MIB, audit_command, write_timeouts_inventory
-from process_tree import run_measured
+from fault_fleet_audit import (
+    FORKS,
+    HOST_TIMEOUT_SECONDS,
+    MEMORY_BOUND_MIB,
+    PER_HOST_OVERHEAD_SECONDS,
+    audit_command,
+    write_timeouts_inventory,
+)
+from process_tree import alive, command_line, run_measured
 from report_reader import read_all, read_json, read_markdown
 
 # What each broken host must report: host-name prefix -> (reason, error code, text its error
@@ -88,6 +94,21 @@ def test_play_finishes_within_the_bound_of_the_host_timeout(fault_fleet_audit):
           f"largest process RSS {run.peak_single_rss_mib:.0f} MiB, up to {run.peak_processes} processes")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert run.wall_seconds < fault_fleet_audit.bound_seconds
+
+
+def test_the_host_timeout_cuts_every_host_off_in_time(fault_fleet_audit):
+    """Every host's collect task ends within the per-host timeout (plus set-up and teardown); slow ones at it."""
+    seconds = fault_fleet_audit.collect_seconds
+    assert sorted(seconds) == fault_fleet_audit.hosts()
+    limit = HOST_TIMEOUT_SECONDS + PER_HOST_OVERHEAD_SECONDS
+    late = {host: value for host, value in seconds.items() if value >= limit}
+    assert not late
+    slow = [seconds[host] for host in fault_fleet_audit.hosts("f-slow-")]
+    assert all(HOST_TIMEOUT_SECONDS <= value for value in slow), slow
+    large = [seconds[host] for host in fault_fleet_audit.hosts("f-large-output-")]
+    healthy = [seconds[host] for host in fault_fleet_audit.hosts(HEALTHY_PREFIX)]
+    print(f"\ncollect task per host: slow {min(slow):.1f}-{max(slow):.1f} s, large_output {min(large):.1f}-{max(large):.1f} s, "
+          f"healthy median {sorted(healthy)[len(healthy) // 2]:.2f} s, max {max(healthy):.1f} s")
 
 
 def test_every_host_is_in_every_report_exactly_once(fault_fleet_audit):
@@ -199,8 +220,5 @@ def test_healthy_verdicts_do_not_depend_on_broken_neighbours(fault_fleet_audit, 
 
 def test_no_worker_outlives_the_run(fault_fleet_audit):
     """Timed-out and failed hosts leave no ansible worker behind (they would hold connections open)."""
-    from process_tree import alive, command_line  # pylint: disable=import-outside-toplevel
-
-    leftovers = {pid: command_line(pid) for pid in alive(fault_fleet_audit.run.seen_pids)}
-    leftovers = {pid: line for pid, line in leftovers.items() if "ansible" in line and pid != os.getpid()}
+    leftovers = {pid: command_line(pid) for pid in alive(fault_fleet_audit.run.seen)}
     assert not leftovers
