@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 
 from ansible_collections.licensing.windows.plugins.plugin_utils.report_csv import render_csv
 from ansible_collections.licensing.windows.plugins.plugin_utils.report_html import render_html
@@ -104,6 +105,27 @@ def write_atomically(path: str, data: bytes, mode: int = DEFAULT_FILE_MODE) -> N
     _fsync_directory(directory)
 
 
+# A temporary file this old cannot belong to a write still in progress (a write takes
+# milliseconds); it is what a killed run left behind.
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def remove_stale_temporaries(directory: str, now: float | None = None) -> list[str]:
+    """Delete report temporaries that an interrupted run left in ``directory``; return their names."""
+    now = time.time() if now is None else now
+    removed = []
+    prefixes = tuple(f".{name}." for name in REPORT_FILE_NAMES.values())
+    for entry in os.scandir(directory):
+        if entry.name.startswith(prefixes) and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS:
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+            except OSError:
+                pass  # gone already, or not ours to delete: leave it
+    return removed
+
+
 def write_reports(report: dict, dest_dir, formats=REPORT_FORMATS, mode: int = DEFAULT_FILE_MODE) -> dict[str, str]:
     """Write ``report`` in each of ``formats`` under ``dest_dir`` (created if missing); return format -> path.
 
@@ -114,6 +136,7 @@ def write_reports(report: dict, dest_dir, formats=REPORT_FORMATS, mode: int = DE
     paths = report_paths(dest_dir, formats)
     rendered = {name: render_report(report, name) for name in paths}
     os.makedirs(os.fspath(dest_dir), exist_ok=True)
+    remove_stale_temporaries(os.fspath(dest_dir))
     for name, path in paths.items():
         write_atomically(path, rendered[name], mode)
     return paths

@@ -185,3 +185,16 @@ def test_destination_that_is_a_file_fails_with_os_error(tmp_path):
     with pytest.raises(OSError):
         write_reports(make_report(), target, ["json"])
     assert target.read_text() == "not a directory"
+
+
+def test_stale_temporaries_of_a_killed_run_are_removed_and_fresh_ones_kept(tmp_path):
+    stale = tmp_path / ".license-audit.json.abc123.tmp"
+    fresh = tmp_path / ".license-audit.csv.def456.tmp"
+    foreign = tmp_path / ".somebody-else.json.tmp"
+    for path in (stale, fresh, foreign):
+        path.write_text("partial", encoding="utf-8")
+    old = os.path.getmtime(stale) - report_writer.STALE_TEMPORARY_SECONDS - 10
+    os.utime(stale, (old, old))
+    os.utime(foreign, (old, old))
+    assert report_writer.remove_stale_temporaries(str(tmp_path)) == [stale.name]
+    assert not stale.exists() and fresh.exists() and foreign.exists()
