@@ -53,7 +53,7 @@ def contacted_hosts(stats: dict) -> set[str]:
 def audited_hosts(variant: str, output: str, report_dir: Path, stats: dict) -> set[str]:
     """The hosts that every piece of evidence agrees were audited by ``variant``."""
     hosts = recap_ok_hosts(output) & contacted_hosts(stats)
-    if variant == "ours":
+    if variant in ("ours", "baseline"):
         hosts &= ours_reported_hosts(report_dir)
     elif variant == "peer":
         hosts &= peer_reported_hosts(report_dir)

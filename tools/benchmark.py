@@ -11,7 +11,9 @@ Variants, run on the same simulated fleet (one `winsim serve` per fleet size), i
 * floor: benchmarks/floor.yml - one `raw` command per host, what Ansible itself costs;
 * ours:  playbooks/audit.yml - the license_audit role end to end (facts, verdicts, five reports);
 * peer:  benchmarks/peer_win_product_facts.yml - ansible.windows.win_product_facts (3.3.0, from
-  PyPI's ansible 12.3.0, see bench_peer.py) with the set_fact verdicts and JSON report a user writes.
+  PyPI's ansible 12.3.0, see bench_peer.py) with the set_fact verdicts and JSON report a user writes;
+* baseline (only with --baseline DIR): playbooks/audit.yml of another copy of the collection, for
+  before/after figures of a change on the same fleet, e.g. `git archive HEAD | tar -x -C build/bench-baseline`.
 
 Every run must audit every host (recap, the variant's report and the simulator's counters
 agree, see bench_checks.py); otherwise the benchmark stops with exit status 1. Performance
@@ -28,6 +30,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,7 +40,7 @@ from bench_checks import audited_hosts
 from bench_fleet import BenchFleet, healthy_profiles
 from bench_peer import ensure_peer_collection
 from bench_process import run_measured
-from bench_report import VARIANT_ORDER, write_results
+from bench_report import DEFAULT_VARIANTS, VARIANT_ORDER, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -48,7 +51,7 @@ PLAYBOOKS = {
     "peer": ROOT / "benchmarks" / "peer_win_product_facts.yml",
 }
 # Where each variant is told to write its report (the floor writes none).
-REPORT_VARIABLES = {"ours": "license_audit_report_dir", "peer": "peer_report_dir"}
+REPORT_VARIABLES = {"ours": "license_audit_report_dir", "baseline": "license_audit_report_dir", "peer": "peer_report_dir"}
 RUN_TIMEOUT = 1800.0
 
 
@@ -65,8 +68,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", nargs="+", default=["100", "500", "1000"], help="fleet sizes (default: 100 500 1000)")
     parser.add_argument("--forks", nargs="+", default=["10", "25", "50"], help="ansible fork counts (default: 10 25 50)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of every variant per fleet size and fork count (default: 1)")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANT_ORDER), choices=VARIANT_ORDER,
-                        help="variants to run (default: all three)")
+    parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS), choices=DEFAULT_VARIANTS,
+                        help="variants to run (default: floor ours peer)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another copy of the collection whose playbooks/audit.yml runs as variant 'baseline'")
     parser.add_argument("--output", type=Path, default=None, help="results folder (default: results/benchmark-<date>)")
     args = parser.parse_args(argv)
     try:
@@ -75,19 +80,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(str(exc))
     if args.repeat < 1:
         parser.error("--repeat: expected at least 1")
+    if args.baseline is not None:
+        args.baseline = args.baseline.resolve()
+        if not (args.baseline / "playbooks" / "audit.yml").is_file() or not (args.baseline / "galaxy.yml").is_file():
+            parser.error(f"--baseline {args.baseline}: not a copy of this collection (no galaxy.yml and playbooks/audit.yml)")
+        args.variants = [*args.variants, "baseline"]
     if args.output is None:
         args.output = ROOT / "results" / f"benchmark-{_dt.date.today().isoformat()}"
     return args
 
 
-def _collections_path(peer_collections: Path) -> str:
-    """ansible.windows for the peer, then a symlink tree to this working tree (what `make collections` makes)."""
-    ours = BUILD / "collections"
-    link = ours / "ansible_collections" / "licensing" / "windows"
+def _collections_path(peer_collections: Path, tree: Path, source: Path) -> str:
+    """ansible.windows for the peer, then ``tree``: a symlink tree to ``source`` (what `make collections` makes)."""
+    link = tree / "ansible_collections" / "licensing" / "windows"
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(ROOT)
-    return f"{peer_collections}{os.pathsep}{ours}"
+        link.symlink_to(source)
+    return f"{peer_collections}{os.pathsep}{tree}"
 
 
 def _ansible_env(collections_path: str, scratch: Path, task_times: Path) -> dict[str, str]:
@@ -118,7 +127,7 @@ def _per_host(stats: dict, size: int) -> dict[str, float]:
     }
 
 
-def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratch: Path, collections_path: str,
+def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratch: Path, setup: dict[str, tuple[Path, str]],
                 output: Path) -> dict:
     """One measured ansible-playbook run; raises SystemExit when a host was not audited."""
     label = f"{fleet.size} hosts, {variant}, forks {forks}, run {repeat}"
@@ -128,7 +137,8 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
     task_times = scratch / "task-times.json"
     task_times.unlink(missing_ok=True)
     log = scratch / "ansible.log"
-    command = [str(BIN / "ansible-playbook"), "-i", str(fleet.inventory), str(PLAYBOOKS[variant]), "--forks", str(forks)]
+    playbook, collections_path = setup[variant]
+    command = [str(BIN / "ansible-playbook"), "-i", str(fleet.inventory), str(playbook), "--forks", str(forks)]
     if variant in REPORT_VARIABLES:
         command += ["-e", json.dumps({REPORT_VARIABLES[variant]: str(report_dir)})]
     fleet.reset_stats()
@@ -164,14 +174,17 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
     return record
 
 
-def _ours_task_times(runs: list[dict]) -> dict:
-    """Task times of ours at the largest fleet, for its fastest run."""
-    ours = [run for run in runs if run["variant"] == "ours" and run["task_times"]]
-    if not ours:
-        return {}
-    largest = max(run["size"] for run in ours)
-    fastest = min((run for run in ours if run["size"] == largest), key=lambda run: run["wall_s"])
-    return {"size": fastest["size"], "forks": fastest["forks"], "tasks": fastest["task_times"]}
+def _task_times(runs: list[dict]) -> dict:
+    """Task times of ours (and the baseline) at the largest fleet, each from its fastest run there."""
+    found = {}
+    for variant in ("baseline", "ours"):
+        candidates = [run for run in runs if run["variant"] == variant and run["task_times"]]
+        if not candidates:
+            continue
+        largest = max(run["size"] for run in candidates)
+        fastest = min((run for run in candidates if run["size"] == largest), key=lambda run: run["wall_s"])
+        found[variant] = {"size": fastest["size"], "forks": fastest["forks"], "tasks": fastest["task_times"]}
+    return found
 
 
 def _meta(args: argparse.Namespace, peer_version: str | None) -> dict:
@@ -182,16 +195,24 @@ def _meta(args: argparse.Namespace, peer_version: str | None) -> dict:
         "command": " ".join(["tools/benchmark.py", *sys.argv[1:]]),
         "sizes": args.sizes, "forks": args.forks, "repeat": args.repeat, "variants": args.variants,
         "ansible": ansible_version, "ansible.windows (peer)": peer_version,
+        "baseline": str(args.baseline) if args.baseline else None,
         "python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.platform(),
         "fleet": "winsim, healthy library profiles, Basic over HTTP, ephemeral ports on 127.0.0.1",
     }
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGINT end the benchmark through the finally blocks: no fleet, run or scratch folder is left behind."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str]) -> int:
+    # Set explicitly: a shell starts background jobs with SIGINT ignored, and SIGTERM would skip the clean-up.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     args = parse_args(argv)
     peer_collections = BUILD / "bench-collections"
     peer_version = ensure_peer_collection(BUILD / "bench-cache", peer_collections) if "peer" in args.variants else None
-    collections_path = _collections_path(peer_collections)
     winsim = BIN / "winsim"
     profiles = healthy_profiles(winsim)
     meta = _meta(args, peer_version)
@@ -200,6 +221,11 @@ def main(argv: list[str]) -> int:
     print(f"benchmark: sizes {args.sizes}, forks {args.forks}, {args.repeat} repeat(s), variants {variants}; "
           f"results in {args.output}", flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="licensing-bench-"))
+    ours_path = _collections_path(peer_collections, BUILD / "collections", ROOT)
+    setup = {variant: (playbook, ours_path) for variant, playbook in PLAYBOOKS.items()}
+    if args.baseline is not None:
+        setup["baseline"] = (args.baseline / "playbooks" / "audit.yml",
+                             _collections_path(peer_collections, scratch / "baseline-collections", args.baseline))
     try:
         for size in args.sizes:
             with BenchFleet(winsim, size, scratch / f"fleet-{size}", profiles) as fleet:
@@ -208,11 +234,11 @@ def main(argv: list[str]) -> int:
                         # Interleaved, and rotated per repeat, so slow drifts hit every variant alike.
                         shift = (repeat - 1) % len(variants)
                         for variant in variants[shift:] + variants[:shift]:
-                            runs.append(run_variant(variant, fleet, forks, repeat, scratch, collections_path, args.output))
-                            write_results(args.output, meta, runs, _ours_task_times(runs))
+                            runs.append(run_variant(variant, fleet, forks, repeat, scratch, setup, args.output))
+                            write_results(args.output, meta, runs, _task_times(runs))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    document = write_results(args.output, meta, runs, _ours_task_times(runs))
+    document = write_results(args.output, meta, runs, _task_times(runs))
     print((args.output / "results.md").read_text(encoding="utf-8"))
     unmet = [check["target"] for check in document["targets"] if not check["met"]]
     if unmet:
