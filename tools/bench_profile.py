@@ -46,7 +46,7 @@ def summarise(raw: Path, top: int = 40) -> str:
     inclusive = {"main process": collections.Counter(), "workers": collections.Counter()}
     totals = collections.Counter()
     for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
-        stack, _, count = line.rpartition(" ")
+        stack, _separator, count = line.rpartition(" ")
         frames = stack.split(";")
         processes = [index for index, frame in enumerate(frames) if frame.startswith("process ")]
         if not processes or not count.isdigit():
