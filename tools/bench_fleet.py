@@ -61,7 +61,8 @@ class BenchFleet:
             command += ["--profile", profile]
         fleet_file.write_text(subprocess.run(command, check=True, capture_output=True, text=True).stdout, encoding="utf-8")
         ready = self.state / "ready.json"
-        self._log = (self.state / "winsim.log").open("wb")
+        # Both live as long as the fleet; __exit__ stops the process and closes the log.
+        self._log = (self.state / "winsim.log").open("wb")  # pylint: disable=consider-using-with
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [str(self.winsim), "serve", "--fleet", str(fleet_file), "--inventory", str(self.inventory),
              "--state-dir", str(self.state / "sim"), "--ready-file", str(ready)],

@@ -47,7 +47,7 @@ def _children(pid: int) -> list[int]:
         return found
     for thread in threads:
         try:
-            found += [int(child) for child in Path(f"/proc/{pid}/task/{thread}/children").read_text().split()]
+            found += [int(child) for child in Path(f"/proc/{pid}/task/{thread}/children").read_text(encoding="ascii").split()]
         except OSError:
             continue
     return found
@@ -55,7 +55,7 @@ def _children(pid: int) -> list[int]:
 
 def _rss_bytes(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_SIZE
+        return int(Path(f"/proc/{pid}/statm").read_text(encoding="ascii").split()[1]) * _PAGE_SIZE
     except (OSError, IndexError, ValueError):
         return 0
 

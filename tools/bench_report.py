@@ -41,6 +41,7 @@ def summarise(runs: list[dict]) -> list[dict]:
             "requests_per_host": round(statistics.median(run["requests_per_host"] for run in group), 2),
             "kb_per_host": round(statistics.median(run["bytes_per_host"] for run in group) / 1024, 2),
             "kb_in_per_host": round(statistics.median(run["bytes_in_per_host"] for run in group) / 1024, 2),
+            "payload_kb_per_host": round(statistics.median(run.get("payload_bytes_per_host", 0) for run in group) / 1024, 2),
             "simulator_cpu_s": round(statistics.median(run["simulator_cpu_s"] for run in group), 2),
             "load_before": round(statistics.median(run.get("load_before", 0.0) for run in group), 1),
             "hosts_ok": min(run["hosts_ok"] for run in group),
@@ -68,12 +69,14 @@ def best_rows(rows: list[dict]) -> list[dict]:
     result = []
     for (size, variant), row in sorted(best.items(), key=lambda item: (item[0][0], VARIANT_ORDER.index(item[0][1]))):
         entry = {key: row[key] for key in ("size", "variant", "forks", "wall_s", "hosts_per_s", "cpu_s", "peak_rss_tree_mb",
-                                           "peak_rss_main_mb", "requests_per_host", "kb_per_host", "kb_in_per_host")}
+                                           "peak_rss_main_mb", "requests_per_host", "kb_per_host", "kb_in_per_host",
+                                           "payload_kb_per_host")}
         floor, ours = best.get((size, "floor")), best.get((size, "ours"))
         if variant in ("ours", "baseline") and floor:
             entry["ours_over_floor"] = round(row["wall_s"] / floor["wall_s"], 2)
         if variant == "peer" and ours:
             entry["peer_over_ours"] = round(row["wall_s"] / ours["wall_s"], 2)
+            entry["peer_over_ours_cpu"] = round(row["cpu_s"] / ours["cpu_s"], 2)
         if variant == "baseline" and ours:
             entry["baseline_over_ours"] = round(row["wall_s"] / ours["wall_s"], 2)
         result.append(entry)
@@ -96,9 +99,10 @@ def targets(best: list[dict]) -> list[dict]:
                        "measured": f"{ratio}x", "met": ratio <= TARGET_OURS_OVER_FLOOR})
     size = largest("ours", "peer")
     if size is not None:
-        ratio = by_key[(size, "peer")]["peer_over_ours"]
+        peer = by_key[(size, "peer")]
+        ratio = peer["peer_over_ours"]
         checks.append({"target": f"ours at least {TARGET_PEER_OVER_OURS}x faster than the peer", "size": size,
-                       "measured": f"{ratio}x", "met": ratio >= TARGET_PEER_OVER_OURS})
+                       "measured": f"{ratio}x (controller CPU: {peer['peer_over_ours_cpu']}x)", "met": ratio >= TARGET_PEER_OVER_OURS})
     size = largest("ours")
     if size is not None:
         ours = by_key[(size, "ours")]
@@ -106,9 +110,19 @@ def targets(best: list[dict]) -> list[dict]:
         beside = f" (peer: {peer['requests_per_host']})" if peer else ""
         checks.append({"target": f"ours at most {TARGET_REQUESTS_PER_HOST} WS-Management requests per host", "size": size,
                        "measured": f"{ours['requests_per_host']}{beside}", "met": ours["requests_per_host"] <= TARGET_REQUESTS_PER_HOST})
-        beside = f" (peer: {peer['kb_per_host']} KB)" if peer else ""
-        checks.append({"target": f"ours under {TARGET_KB_PER_HOST:g} KB per host over Basic (request + response)", "size": size,
-                       "measured": f"{ours['kb_per_host']} KB{beside}", "met": ours["kb_per_host"] < TARGET_KB_PER_HOST})
+        # Five WinRS exchanges cost about 15.5 KB of HTTP and SOAP framing whatever command runs (the floor's
+        # figure), so the target can only hold for the command's own payload; both readings are reported.
+        beside = f" (peer: {peer['payload_kb_per_host']} KB)" if peer else ""
+        if ours["payload_kb_per_host"] > 0:  # simulators without the payload counter report 0
+            checks.append({"target": f"ours under {TARGET_KB_PER_HOST:g} KB per host over Basic: command payload (command line, "
+                                     "stdin, output streams)", "size": size,
+                           "measured": f"{ours['payload_kb_per_host']} KB{beside}", "met": ours["payload_kb_per_host"] < TARGET_KB_PER_HOST})
+        floor = by_key.get((size, "floor"))
+        beside = ", ".join(f"{name}: {row['kb_per_host']} KB" for name, row in (("floor", floor), ("peer", peer)) if row)
+        checks.append({"target": f"ours under {TARGET_KB_PER_HOST:g} KB per host over Basic: everything on the wire (HTTP and "
+                                 "SOAP framing included)", "size": size,
+                       "measured": f"{ours['kb_per_host']} KB" + (f" ({beside})" if beside else ""),
+                       "met": ours["kb_per_host"] < TARGET_KB_PER_HOST})
     return checks
 
 
@@ -124,10 +138,10 @@ def markdown(meta: dict, rows: list[dict], best: list[dict], checks: list[dict],
     lines += ["", "## Best fork count per variant", ""]
     lines += _table(
         ["hosts", "variant", "best forks", "wall s", "hosts/s", "CPU s", "peak RSS MB tree (main)", "req/host", "KB/host (sent)",
-         "/floor", "/ours"],
+         "payload KB/host", "/floor", "/ours"],
         [[row["size"], row["variant"], row["forks"], row["wall_s"], row["hosts_per_s"], row["cpu_s"],
           f"{row['peak_rss_tree_mb']} ({row['peak_rss_main_mb']})", row["requests_per_host"], f"{row['kb_per_host']} ({row['kb_in_per_host']})",
-          row.get("ours_over_floor"), row.get("peer_over_ours", row.get("baseline_over_ours"))] for row in best])
+          row["payload_kb_per_host"], row.get("ours_over_floor"), row.get("peer_over_ours", row.get("baseline_over_ours"))] for row in best])
     lines += ["", "## Targets (largest fleet, best fork count of each variant)", ""]
     lines += _table(["target", "hosts", "measured", "met"],
                     [[check["target"], check["size"], check["measured"], "yes" if check["met"] else "**no**"] for check in checks])
@@ -147,8 +161,9 @@ def markdown(meta: dict, rows: list[dict], best: list[dict], checks: list[dict],
               "sum over the process tree (counts pages the forked workers share with the parent once per worker) and, in "
               "brackets, of the ansible-playbook process alone; sampled every 100 ms. Requests and KB per host: the "
               "simulator's counters (requests and responses, HTTP headers included; in brackets what the controller sent) "
-              "divided by the fleet size. hosts/s: fleet size / median wall time. load: the machine's 1-minute load "
-              "average before the run (other work on the machine shows there).", ""]
+              "divided by the fleet size; payload: the command line, stdin and output streams alone (KB = 1,024 bytes). "
+              "hosts/s: fleet size / median wall time. load: the machine's 1-minute load average before the run (other "
+              "work on the machine shows there).", ""]
     return "\n".join(lines)
 
 

@@ -124,6 +124,9 @@ def _per_host(stats: dict, size: int) -> dict[str, float]:
         "bytes_in_per_host": totals["bytes_in"] / size,
         "bytes_out_per_host": totals["bytes_out"] / size,
         "bytes_per_host": (totals["bytes_in"] + totals["bytes_out"]) / size,
+        # What the command itself carried (command line, stdin, stdout/stderr as sent), without the HTTP
+        # and SOAP framing every WinRS exchange pays (winsim's stats; absent from older simulators).
+        "payload_bytes_per_host": totals.get("payload_bytes", 0) / size,
     }
 
 

@@ -9,6 +9,12 @@ task's connection, the way ansible.windows' win_reboot drives PowerShell, and th
 parses and classifies the JSON document on the controller. That keeps the host-side
 cost to one process and a few kilobytes on the wire, and works unchanged over the
 winrm, psrp and ssh connection plugins.
+
+With ``policy`` the same task also judges the host (module_utils/license_policy) and
+returns the verdict as the ``license_audit`` fact plus an ``add_group`` for its status
+group, the result key ansible.builtin.group_by uses. The license_audit role relies on
+this: verdicts and groups then cost no task, fork or loop item per host beyond this one
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_classifi
 )
 from ansible_collections.licensing.windows.plugins.module_utils.license_document import parse_collector_output
 from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.module_utils.license_policy import PolicyError, normalize_policy, verdict
 from ansible_collections.licensing.windows.plugins.plugin_utils.collector_command import (
     CollectorRun,
     build_collector_command,
@@ -34,7 +41,12 @@ from ansible_collections.licensing.windows.plugins.plugin_utils.collector_comman
 # Argument spec of the module; plugins/modules/license_facts.py documents the same options.
 ARGUMENT_SPEC = {
     "max_output_bytes": {"type": "int", "default": 1048576},
+    "policy": {"type": "dict"},
 }
+
+# The fact and the group prefix the verdict is published under: the license_audit role's names.
+VERDICT_FACT = "license_audit"
+GROUP_PREFIX = "license_"
 
 # Smallest output cap that still holds a real host's document with room to spare.
 _MIN_OUTPUT_BYTES = 16384
@@ -60,6 +72,13 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(
                 f"max_output_bytes: expected an integer of at least {_MIN_OUTPUT_BYTES}, got {max_output}"
             )
+        # Checked before the host is contacted, so a bad policy costs no connection.
+        policy = None
+        if args["policy"] is not None:
+            try:
+                policy = normalize_policy(args["policy"])
+            except PolicyError as exc:
+                raise AnsibleActionFail(str(exc)) from exc
 
         shell_family = getattr(self._connection._shell, "SHELL_FAMILY", None)
         if shell_family != "powershell":
@@ -95,7 +114,19 @@ class ActionModule(ActionBase):
             return self._failure(result, exc.code, describe_error(exc.code, str(exc)))
 
         result.update(changed=False, ansible_facts={"windows_license": facts})
+        if policy is not None:
+            self._judge(result, (task_vars or {}).get("inventory_hostname"), policy)
         return result
+
+    @staticmethod
+    def _judge(result, host, policy):
+        """Add the host's verdict as a fact and its status group, from the facts just built."""
+        # The same pure function the license_verdicts filter applies to the registered result,
+        # so the fact, the group and the fleet reports can never disagree.
+        judged = verdict(host, result, policy)
+        result["ansible_facts"][VERDICT_FACT] = judged
+        result["add_group"] = GROUP_PREFIX + judged["status"]
+        result["parent_groups"] = ["all"]
 
     @staticmethod
     def _failure(result, code, message, **extra):

@@ -37,6 +37,45 @@ options:
       - Must be at least V(16384).
     type: int
     default: 1048576
+  policy:
+    description:
+      - An audit policy. When set, the task also judges the host against it in the same task. The verdict is returned as
+        the fact RV(ansible_facts.license_audit) and the host is added to the group C(license_compliant),
+        C(license_noncompliant) or C(license_unknown), as M(ansible.builtin.group_by) would.
+      - This is how the role P(licensing.windows.license_audit#role) gets verdicts and groups without a further task or
+        loop item per host. The verdict is the one the filter P(licensing.windows.license_verdicts#filter) gives for
+        the registered result.
+      - A host whose collection fails gets no verdict from this task (Ansible applies no facts or groups from a failed
+        task); the role judges such hosts, and unreachable ones, as C(unknown) afterwards.
+      - The policy is checked before the host is contacted; an unknown setting or a bad value fails the task with a
+        message naming the setting.
+    type: dict
+    suboptions:
+      entitled_methods:
+        description: Activation methods that count as a digital entitlement.
+        type: list
+        elements: str
+        choices: [digital_license, subscription, oem_firmware_key, product_key, volume_mak, kms, ad_based, token, avma,
+                  kms_host]
+        default: [digital_license, subscription, oem_firmware_key]
+      server_policy:
+        description: How Windows Server hosts are judged.
+        type: str
+        choices: [any_activation, entitled_methods]
+        default: any_activation
+      min_days_remaining:
+        description: Days of grace, evaluation or volume activation left below which a host is flagged C(grace_expiring).
+        type: int
+        default: 14
+      allow_evaluation:
+        description: Whether a running evaluation edition counts as compliant.
+        type: bool
+        default: false
+      expected_kms_hosts:
+        description: KMS hosts that KMS clients may use; an empty list accepts any.
+        type: list
+        elements: str
+        default: []
 notes:
   - Requires Windows PowerShell 5.1 on the host (Windows 8.1 / Server 2012 R2 and later, or WMF 5.1). Older hosts fail
     with RV(error_code=powershell_too_old).
@@ -97,6 +136,16 @@ EXAMPLES = r"""
 - name: Collect facts, but never let one host take more than two minutes
   licensing.windows.license_facts:
   timeout: 120
+
+- name: Collect facts and judge each host in the same task (sets license_audit and the license_<status> groups)
+  licensing.windows.license_facts:
+    policy:
+      entitled_methods: [digital_license, subscription]
+
+- name: Later plays can target the hosts that failed the policy
+  ansible.builtin.debug:
+    msg: "{{ license_audit.summary }}"
+  when: inventory_hostname in groups['license_noncompliant'] | default([])
 """
 
 RETURN = r"""
@@ -492,4 +541,62 @@ ansible_facts:
               description: The error text.
               type: str
               returned: always
+    license_audit:
+      description:
+        - The host's verdict against O(policy), computed in this task. Present only when O(policy) is set.
+        - The same verdict as P(licensing.windows.license_verdicts#filter) gives; the collection's C(docs/policy-and-reports.md)
+          explains the reason codes.
+      returned: success and O(policy) set
+      type: complex
+      contains:
+        host:
+          description: The inventory host name.
+          type: str
+          returned: always
+          sample: win-042
+        status:
+          description: The verdict.
+          type: str
+          returned: always
+          choices: [compliant, noncompliant, unknown]
+          sample: noncompliant
+        reasons:
+          description: Stable reason codes, in a fixed order; empty for a compliant host.
+          type: list
+          elements: str
+          returned: always
+          sample: [not_digital_entitlement]
+        summary:
+          description: One line that says what the host is and why it has this status.
+          type: str
+          returned: always
+          sample: Activated with a product key (retail); not a digital entitlement
+        remediation:
+          description: Plain-language steps that fix the host; empty for a compliant host.
+          type: list
+          elements: str
+          returned: always
+        error:
+          description: Always V(null) here; a host that cannot be judged fails the task instead.
+          type: dict
+          returned: always
+          sample: null
+        facts:
+          description:
+            - A compact subset of RV(ansible_facts.windows_license) - C(license_status), C(method), C(digital_license),
+              C(channel), C(edition), C(os_caption), C(is_server), C(partial_product_key), C(grace_days_remaining),
+              C(grace_expires_at), C(evaluation_end_date), C(kms_host), C(firmware_key_present).
+          type: dict
+          returned: always
+add_group:
+  description: The group the host was added to, when O(policy) is set (the result key M(ansible.builtin.group_by) uses).
+  returned: success and O(policy) set
+  type: str
+  sample: license_noncompliant
+parent_groups:
+  description: Parent groups of RV(add_group).
+  returned: success and O(policy) set
+  type: list
+  elements: str
+  sample: [all]
 """

@@ -57,9 +57,10 @@ def test_cached_facts_group_hosts_by_activation_without_contacting_them(fleet_fa
     cache = tmp_path / "fact-cache"
     cached = {"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache)}
 
-    # 1. Collect, exactly as docs/inventories.md shows (ad hoc). The unreachable host fails (rc 4).
+    # 1. Collect and judge, exactly as docs/inventories.md shows (ad hoc). The unreachable host fails (rc 4).
     collect = subprocess.run(
-        [str(BIN / "ansible"), "windows", "-i", str(fleet.inventory), "-m", "licensing.windows.license_facts"],
+        [str(BIN / "ansible"), "windows", "-i", str(fleet.inventory), "-m", "licensing.windows.license_facts",
+         "-a", '{"policy": {}}'],
         env=ansible_env(collections_path, **cached), cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
     )
     assert collect.returncode == 4, collect.stdout[-3000:] + collect.stderr[-3000:]
@@ -101,6 +102,15 @@ def test_cached_facts_group_hosts_by_activation_without_contacting_them(fleet_fa
         assert (name in members("digital_license"), name in members("no_digital_license")) == (
             expect["digital_license"] is True, expect["digital_license"] is False), (name, expect)
     assert members("license_facts_missing") == {"down-01"}
+    # The verdicts were cached with the facts: each reached host is in the one audit_<status>
+    # group its cached verdict names.
+    audit_groups = {status: members(f"audit_{status}") for status in ("compliant", "noncompliant", "unknown")}
+    for name in reached:
+        cached_status = json.loads(cache_text[name])["license_audit"]["status"]
+        assert [status for status, hosts in audit_groups.items() if name in hosts] == [cached_status], name
+    assert {"ws-01", "srv-01"} <= audit_groups["compliant"]  # digital license; Server with any activation
+    assert {"ws-02", "ws-06"} <= audit_groups["noncompliant"]  # retail key; not activated
+    assert "down-01" not in set().union(*audit_groups.values())
     assert members("digital_license") | members("no_digital_license") | members("digital_license_unknown") == reached
     methods = {inventory[name]["winsim_expect"]["method"] for name in reached}
     assert len(methods) >= 4  # the fleet really spans several activation methods

@@ -13,6 +13,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 
 from ansible_collections.licensing.windows.plugins.action import license_facts
+from ansible_collections.licensing.windows.plugins.module_utils.license_policy import verdict
 from ansible_collections.licensing.windows.plugins.plugin_utils.collector_command import build_collector_command
 from ansible_collections.licensing.windows.tests.unit.plugins.module_utils.profile_documents import collector_stdout, load_profile
 
@@ -113,6 +114,10 @@ def test_connection_errors_propagate_so_ansible_reports_the_host_unreachable():
         ({"max_output_bytes": "lots"}, "max_output_bytes"),
         ({"max_output_bytes": 100}, "at least 16384"),
         ({"gather_subset": "all"}, "gather_subset"),
+        ({"policy": "strict"}, "policy"),
+        ({"policy": {"min_days_remaining": -3}}, "policy.min_days_remaining"),
+        ({"policy": {"entitled_methods": ["digital_license", "bogus"]}}, "policy.entitled_methods[1]"),
+        ({"policy": {"fail_on": ["noncompliant"]}}, "unknown setting 'fail_on'"),
     ],
 )
 def test_bad_options_are_refused_by_name(args, fragment):
@@ -128,3 +133,39 @@ def test_error_messages_never_carry_a_full_product_key():
     result = run(plugin)
     assert "ABCDE-FGHJK" not in result["msg"]
     assert "23467" in result["msg"]
+
+
+def test_without_a_policy_no_verdict_and_no_group_are_returned():
+    plugin, _connection = make_plugin(stdout=collector_stdout(load_profile("retail_key")))
+    result = plugin.run(task_vars={"inventory_hostname": "pc-7"})
+    assert set(result["ansible_facts"]) == {"windows_license"}
+    assert "add_group" not in result
+
+
+@pytest.mark.parametrize(
+    "profile, policy, status, reasons",
+    [
+        ("digital_license_pro", {}, "compliant", []),
+        ("retail_key", {}, "noncompliant", ["not_digital_entitlement"]),
+        ("retail_key", {"entitled_methods": ["digital_license", "product_key"]}, "compliant", []),
+    ],
+)
+def test_with_a_policy_the_host_is_judged_in_the_same_task(profile, policy, status, reasons):
+    plugin, connection = make_plugin(args={"policy": policy}, stdout=collector_stdout(load_profile(profile)))
+    result = plugin.run(task_vars={"inventory_hostname": "pc-7"})
+    assert connection.exec_command.call_count == 1
+    judged = result["ansible_facts"]["license_audit"]
+    assert (judged["host"], judged["status"], judged["reasons"]) == ("pc-7", status, reasons)
+    # group_by's result keys: the strategy adds the host to the group, no extra task needed.
+    assert result["add_group"] == f"license_{status}"
+    assert result["parent_groups"] == ["all"]
+    # The verdict is the one the license_verdicts filter gives for the registered result.
+    assert judged == verdict("pc-7", {"ansible_facts": {"windows_license": result["ansible_facts"]["windows_license"]}}, policy)
+
+
+def test_with_a_policy_a_failed_collection_has_no_verdict():
+    """Ansible applies no facts or groups from a failed task; the role judges such hosts afterwards."""
+    plugin, _connection = make_plugin(args={"policy": {}}, rc=1, stderr="Get-CimInstance : Access denied HRESULT 0x80070005")
+    result = plugin.run(task_vars={"inventory_hostname": "pc-7"})
+    assert result["failed"] is True
+    assert "ansible_facts" not in result and "add_group" not in result
