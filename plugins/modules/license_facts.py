@@ -49,6 +49,8 @@ options:
         task); the role judges such hosts, and unreachable ones, as C(unknown) afterwards.
       - The policy is checked before the host is contacted; an unknown setting or a bad value fails the task with a
         message naming the setting.
+      - As with M(ansible.builtin.group_by), Ansible reports the task as changed when the host joins its group; the host
+        itself is not changed. Add C(changed_when: false) to keep the task unchanged, as the role does.
     type: dict
     suboptions:
       entitled_methods:
