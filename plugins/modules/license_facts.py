@@ -50,7 +50,7 @@ options:
       - The policy is checked before the host is contacted; an unknown setting or a bad value fails the task with a
         message naming the setting.
       - As with M(ansible.builtin.group_by), Ansible reports the task as changed when the host joins its group; the host
-        itself is not changed. Add C(changed_when: false) to keep the task unchanged, as the role does.
+        itself is not changed. Set the task keyword C(changed_when) to V(false) to keep it unchanged, as the role does.
     type: dict
     suboptions:
       entitled_methods:
