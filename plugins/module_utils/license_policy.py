@@ -36,22 +36,7 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_remediat
 
 STATUSES = ("compliant", "noncompliant", "unknown")
 
-# Report order of the reasons: what is wrong with the license first, then what is wrong
-# with the audit itself.
-REASONS = (
-    "not_activated",
-    "not_digital_entitlement",
-    "grace_expiring",
-    "evaluation",
-    "kms_unreachable",
-    "kms_host_unexpected",
-    "kms_validity_anomalous",
-    "unclassified",
-    "unreachable",
-    "collection_failed",
-)
-
-# What each reason means, in one line (reports show it next to the code).
+# What each reason means, in one line (reports show it next to the code), in report order.
 REASON_DESCRIPTIONS = {
     "not_activated": "Windows is not activated (unlicensed, in a grace period or in notification mode)",
     "not_digital_entitlement": "activated, but not by an entitled method such as a digital license",
@@ -64,6 +49,10 @@ REASON_DESCRIPTIONS = {
     "unreachable": "the host was not reached",
     "collection_failed": "the licensing facts could not be collected from the host",
 }
+
+# Report order of the reasons: what is wrong with the license first, then what is wrong
+# with the audit itself (the order of REASON_DESCRIPTIONS above).
+REASONS = tuple(REASON_DESCRIPTIONS)
 
 # Reasons that prove the host is not compliant (as opposed to "we could not tell").
 _NONCOMPLIANT_REASONS = frozenset((
