@@ -24,15 +24,15 @@ from datetime import datetime, timezone
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_classifier import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import (
     LicenseFactsError,
     build_facts,
     describe_error,
 )
-from ansible_collections.licensing.windows.plugins.module_utils.license_document import parse_collector_output
-from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import PolicyError, normalize_policy, verdict
-from ansible_collections.licensing.windows.plugins.plugin_utils.collector_command import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import parse_collector_output
+from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy, verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import (
     CollectorRun,
     build_collector_command,
     interpret_failed_run,

@@ -15,16 +15,16 @@ from datetime import datetime, timezone
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import PolicyError, normalize_policy, verdicts_from_mapping
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_model import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy, verdicts_from_mapping
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import (
     ReportError,
     build_report,
     generator_name,
     load_report,
     merge_reports,
 )
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_summary import render_summary_table
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_writer import REPORT_FORMATS, report_paths, write_reports
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.summary import render_summary_table
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import REPORT_FORMATS, report_paths, write_reports
 
 # Argument spec; plugins/modules/license_report.py documents the same options.
 ARGUMENT_SPEC = {

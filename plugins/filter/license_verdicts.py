@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import PolicyError, normalize_policy, verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy, verdicts
 
 DEFAULT_RESULT_VAR = "__license_audit_result"
 

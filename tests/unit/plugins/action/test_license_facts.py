@@ -13,9 +13,9 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 
 from ansible_collections.licensing.windows.plugins.action import license_facts
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import verdict
-from ansible_collections.licensing.windows.plugins.plugin_utils.collector_command import build_collector_command
-from ansible_collections.licensing.windows.tests.unit.plugins.module_utils.profile_documents import collector_stdout, load_profile
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import build_collector_command
+from ansible_collections.licensing.windows.tests.unit.plugins.plugin_utils._facts.profile_documents import collector_stdout, load_profile
 
 
 def make_plugin(args=None, rc=0, stdout="", stderr="", shell_family="powershell", check_mode=False):

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import yaml
 
-COLLECTION_ROOT = Path(__file__).resolve().parents[4]
+COLLECTION_ROOT = Path(__file__).resolve().parents[5]
 PROFILES_DIR = COLLECTION_ROOT / "tests" / "simulator" / "winsim" / "profiles"
-COLLECTOR = COLLECTION_ROOT / "plugins" / "plugin_utils" / "license_collector.ps1"
+COLLECTOR = COLLECTION_ROOT / "plugins" / "plugin_utils" / "_facts" / "collector.ps1"
 
 WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"
 OFFICE_APP = "0ff1ce15-a989-479d-af46-f275c6370663"

@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_classifier import build_facts
-from ansible_collections.licensing.windows.plugins.module_utils.license_document import parse_collector_output
-from ansible_collections.licensing.windows.plugins.module_utils.license_errors import LicenseFactsError
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import build_facts
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import parse_collector_output
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
 
 # The helper next to this file, imported by its full name: ansible-test runs unit tests in
 # importlib mode, where a test's own directory is not on sys.path.
-from ansible_collections.licensing.windows.tests.unit.plugins.module_utils.profile_documents import (
+from ansible_collections.licensing.windows.tests.unit.plugins.plugin_utils._facts.profile_documents import (
     build_document,
     collector_stdout,
     expectation_mismatches,

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_classifier import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import (
     build_facts,
     choose_primary_product,
     derive_channel,
 )
-from ansible_collections.licensing.windows.plugins.module_utils.license_document import normalise_document
-from ansible_collections.licensing.windows.plugins.module_utils.license_errors import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import normalise_document
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import (
     ERROR_CODES,
     LicenseFactsError,
     describe_error,

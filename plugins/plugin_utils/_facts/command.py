@@ -15,7 +15,7 @@ import os
 import re
 from typing import NamedTuple
 
-COLLECTOR_PATH = os.path.join(os.path.dirname(__file__), "license_collector.ps1")
+COLLECTOR_PATH = os.path.join(os.path.dirname(__file__), "collector.ps1")
 COLLECTOR_MARKER = "# licensing.windows collector schema=1"
 
 # What ansible-core's PowerShell shell plugin uses; a command that starts with exactly this

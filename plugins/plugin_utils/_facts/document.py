@@ -23,9 +23,9 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_catalog import UINT32_NOT_APPLICABLE
-from ansible_collections.licensing.windows.plugins.module_utils.license_errors import LicenseFactsError
-from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog import UINT32_NOT_APPLICABLE
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
+from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
 
 SCHEMA_VERSION = 1
 

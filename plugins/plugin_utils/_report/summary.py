@@ -9,8 +9,8 @@ MAX_HOST_ROWS), in fixed-width columns that a terminal or a CI log shows as a ta
 
 from __future__ import annotations
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import STATUSES
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import clean_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import clean_text
 
 MAX_HOST_ROWS = 50
 HOST_COLUMN_MAX_CHARS = 40

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import REASONS, STATUSES, normalize_policy, verdicts
-from ansible_collections.licensing.windows.plugins.plugin_utils import report_model
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_json import render_json
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_model import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import REASONS, STATUSES, normalize_policy, verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._report import model as report_model
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import (
     SCHEMA,
     LoadedReport,
     ReportError,
@@ -25,7 +25,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils.report_model imp
     merge_reports,
 )
 
-COLLECTION_ROOT = Path(__file__).resolve().parents[4]
+COLLECTION_ROOT = Path(__file__).resolve().parents[5]
 GENERATED = datetime(2026, 11, 21, 10, 30, tzinfo=timezone.utc)
 DAY = 1440
 

@@ -14,15 +14,15 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import verdicts
-from ansible_collections.licensing.windows.plugins.plugin_utils import report_html
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_csv import COLUMNS, render_csv
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_html import render_html
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_json import render_json
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_junit import render_junit
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_markdown import render_markdown
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_model import build_report
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_summary import render_summary_table
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._report import render_html as report_html
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import COLUMNS, render_csv
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import build_report
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.summary import render_summary_table
 
 GENERATED = datetime(2026, 11, 21, 10, 30, tzinfo=timezone.utc)
 DAY = 1440

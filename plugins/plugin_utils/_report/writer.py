@@ -16,12 +16,12 @@ import os
 import tempfile
 import time
 
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_csv import render_csv
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_html import render_html
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_json import render_json
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_junit import render_junit
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_markdown import render_markdown
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_model import ReportError
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import render_csv
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import ReportError
 
 REPORT_FORMATS = ("json", "csv", "html", "junit", "markdown")
 

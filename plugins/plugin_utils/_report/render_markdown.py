@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import REASONS, STATUSES
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import TRUNCATION_MARKER, clean_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import REASONS, STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER, clean_text
 
 # Rows of the "hosts that need attention" table before "... and N more".
 MAX_HOST_ROWS = 200

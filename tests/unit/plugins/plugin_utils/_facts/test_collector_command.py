@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.plugin_utils.collector_command import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import (
     COLLECTOR_MARKER,
     WINDOWS_COMMAND_LINE_LIMIT,
     CollectorRun,

@@ -14,15 +14,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import verdicts
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_csv import COLUMNS, neutralize, render_csv
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_html import render_html
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_json import render_json
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_junit import render_junit, xml_text
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_markdown import escape_cell, render_markdown
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_model import build_report, load_report
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_summary import render_summary_table
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import TRUNCATION_MARKER, clean_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import COLUMNS, neutralize, render_csv
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit, xml_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import escape_cell, render_markdown
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import build_report, load_report
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.summary import render_summary_table
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER, clean_text
 
 FULL_KEY = "Q7W3E-R5T6Y-U8I9O-P1A2S-D3F4G"
 HOSTILE = [

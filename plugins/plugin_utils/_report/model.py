@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import (
     ACTIVATION_METHODS,
     FACT_KEYS,
     REASONS,
@@ -27,7 +27,7 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_policy i
     host_sort_key,
     normalize_policy,
 )
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import (
     ERROR_CODE_MAX_CHARS,
     ERROR_MESSAGE_MAX_CHARS,
     FACT_MAX_CHARS,
@@ -81,7 +81,7 @@ class LoadedReport(dict):
 @functools.lru_cache(maxsize=None)
 def generator_name() -> str:
     """``licensing.windows <version>``, from the installed MANIFEST.json or the source tree's galaxy.yml."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     version = None
     try:
         with open(os.path.join(root, "MANIFEST.json"), encoding="utf-8") as handle:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_document import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import (
     MAX_PRODUCTS,
     MAX_STRING_LENGTH,
     TRUNCATION_MARKER,
@@ -17,7 +17,7 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_document
     parse_cim_datetime,
     parse_collector_output,
 )
-from ansible_collections.licensing.windows.plugins.module_utils.license_errors import LicenseFactsError
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
 
 UTC = timezone.utc
 WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils import license_catalog as catalog
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts import catalog
 
 KEY_TABLES = {"GENERIC_KEYS": catalog.GENERIC_KEYS, "GVLK_KEYS": catalog.GVLK_KEYS, "AVMA_KEYS": catalog.AVMA_KEYS}
 

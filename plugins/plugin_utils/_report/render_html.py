@@ -22,8 +22,8 @@ import os
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import REASON_DESCRIPTIONS, REASONS, STATUSES
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import TRUNCATION_MARKER
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import REASON_DESCRIPTIONS, REASONS, STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 TEMPLATE_NAME = "license_audit.html.j2"

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import (
     DEFAULT_POLICY,
     FACT_KEYS,
     REASONS,

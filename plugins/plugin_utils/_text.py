@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
 
 TRUNCATION_MARKER = "…[truncated]"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_text import REMEDIATION_STEP_MAX_CHARS, clean_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import REMEDIATION_STEP_MAX_CHARS, clean_text
 
 COLUMNS = (
     "host",

@@ -20,8 +20,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_masking import mask_product_keys
-from ansible_collections.licensing.windows.plugins.module_utils.license_remediation import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.remediation import (
     ERROR_MESSAGE_MAX_CHARS,
     KMS_CONTACT_REASONS,
     KMS_DEFAULT_PORT,

@@ -10,15 +10,15 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_policy import verdicts
-from ansible_collections.licensing.windows.plugins.plugin_utils import report_writer
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_csv import render_csv
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_html import render_html
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_json import render_json
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_junit import render_junit
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_markdown import render_markdown
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_model import ReportError, build_report, load_report
-from ansible_collections.licensing.windows.plugins.plugin_utils.report_writer import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._report import writer as report_writer
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import render_csv
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import ReportError, build_report, load_report
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import (
     REPORT_FORMATS,
     check_formats,
     report_paths,

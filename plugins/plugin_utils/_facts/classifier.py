@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_catalog import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog import (
     AVMA_KEYS,
     DESCRIPTION_CHANNELS,
     FIRST_WINDOWS_10_BUILD,
@@ -33,8 +33,8 @@ from ansible_collections.licensing.windows.plugins.module_utils.license_catalog 
     VL_ACTIVATION_TYPES,
     WINDOWS_APPLICATION_ID,
 )
-from ansible_collections.licensing.windows.plugins.module_utils.license_document import normalise_document
-from ansible_collections.licensing.windows.plugins.module_utils.license_errors import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import normalise_document
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import (
     LicenseFactsError,
     describe_error,
     error_code_for_hresult,

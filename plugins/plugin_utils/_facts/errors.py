@@ -10,7 +10,7 @@ result of license_facts").
 
 from __future__ import annotations
 
-from ansible_collections.licensing.windows.plugins.module_utils.license_catalog import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog import (
     ACCESS_DENIED_HRESULTS,
     SERVICE_DISABLED_HRESULTS,
 )
