@@ -24,14 +24,13 @@ from datetime import datetime, timezone
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import (
-    LicenseFactsError,
-    build_facts,
-    describe_error,
-)
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import build_facts
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError, describe_error
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import parse_collector_output
 from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy, verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import GROUP_PREFIX, VERDICT_FACT
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import (
     CollectorRun,
     build_collector_command,
@@ -43,10 +42,6 @@ ARGUMENT_SPEC = {
     "max_output_bytes": {"type": "int", "default": 1048576},
     "policy": {"type": "dict"},
 }
-
-# The fact and the group prefix the verdict is published under: the license_audit role's names.
-VERDICT_FACT = "license_audit"
-GROUP_PREFIX = "license_"
 
 # Smallest output cap that still holds a real host's document with room to spare.
 _MIN_OUTPUT_BYTES = 16384

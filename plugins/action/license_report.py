@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy, verdicts_from_mapping
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdicts_from_mapping
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import (
     ReportError,
     build_report,
@@ -24,7 +25,8 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._report.model im
     merge_reports,
 )
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.summary import render_summary_table
-from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import REPORT_FORMATS, report_paths, write_reports
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import report_paths, write_reports
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REPORT_FORMATS
 
 # Argument spec; plugins/modules/license_report.py documents the same options.
 ARGUMENT_SPEC = {

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy, verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdicts
 
 DEFAULT_RESULT_VAR = "__license_audit_result"
 

@@ -1,131 +1,49 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, licensing.windows contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The audit policy and the verdict it gives each host.
+"""The audit policy: its settings, checked and completed.
 
-``normalize_policy`` validates a policy and fills in the defaults; ``verdict`` judges one
-host's registered ``license_facts`` result against it; ``verdicts`` judges a whole play.
-A verdict is ``compliant``, ``noncompliant`` or ``unknown``, with stable reason codes, a
-one-line summary and the plain-language steps a person takes to fix the host (worded in
-license_remediation; docs/policy-and-reports.md explains every knob and every reason).
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
 
-Standard library only: the filter plugin, the report action and the unit tests all run
-this same code.
+The settings, their types, choices and defaults are written once, in the doc fragment
+plugins/doc_fragments/policy.py that documents the ``policy`` option; ``POLICY_SPEC`` is
+read from it. What a spec cannot say is checked here: ranges, that an evaluation is no
+entitlement, the KMS host syntax, and a canonical form (methods in a fixed order, KMS hosts
+lower-cased as ``host:port`` and sorted) so that policies that mean the same compare equal
+when reports are merged.
+
+Each message names the field, the problem and what is expected. ansible-core's
+ArgumentSpecValidator would check the same types, but its messages name neither the
+policy's field path (``policy.entitled_methods[2]``) nor the choices a user can take, and
+the collection promises those messages.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
+import copy
 from collections.abc import Mapping
-from datetime import datetime, timezone
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.remediation import (
-    ERROR_MESSAGE_MAX_CHARS,
-    KMS_CONTACT_REASONS,
-    KMS_DEFAULT_PORT,
-    MINUTES_PER_DAY,
-    Assessment,
-    one_line,
-    remediation_steps,
-    summary_line,
-    unknown_words,
-    whole_days,
-)
+import yaml
 
-STATUSES = ("compliant", "noncompliant", "unknown")
+from ansible_collections.licensing.windows.plugins.doc_fragments.policy import POLICY_SETTINGS
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.kms_host import format_kms_host, parse_kms_host
+from ansible_collections.licensing.windows.plugins.plugin_utils._messages import got, shown
 
-# What each reason means, in one line (reports show it next to the code), in report order.
-REASON_DESCRIPTIONS = {
-    "not_activated": "Windows is not activated (unlicensed, in a grace period or in notification mode)",
-    "not_digital_entitlement": "activated, but not by an entitled method such as a digital license",
-    "grace_expiring": "the activation, grace or evaluation period ends in fewer days than the policy requires",
-    "evaluation": "an evaluation edition, which the policy does not allow",
-    "kms_unreachable": "a KMS client that cannot reach (or get an activation from) its KMS host",
-    "kms_host_unexpected": "a KMS client that uses a KMS host not in the expected list",
-    "kms_validity_anomalous": "a KMS activation valid for longer than a KMS host grants (an unofficial activator)",
-    "unclassified": "the activation could not be classified, or whether it is a digital license cannot be told",
-    "unreachable": "the host was not reached",
-    "collection_failed": "the licensing facts could not be collected from the host",
+_SPEC_KEYS = ("type", "elements", "choices", "default")
+
+# The settings as an argument spec (type, elements, choices, default), in documentation order.
+POLICY_SPEC = {
+    name: {key: option[key] for key in _SPEC_KEYS if key in option}
+    for name, option in yaml.safe_load(POLICY_SETTINGS).items()
 }
 
-# Report order of the reasons: what is wrong with the license first, then what is wrong
-# with the audit itself (the order of REASON_DESCRIPTIONS above).
-REASONS = tuple(REASON_DESCRIPTIONS)
+# The policy of an audit that sets nothing.
+DEFAULT_POLICY = {name: spec["default"] for name, spec in POLICY_SPEC.items()}
 
-# Reasons that prove the host is not compliant (as opposed to "we could not tell").
-_NONCOMPLIANT_REASONS = frozenset((
-    "not_activated",
-    "not_digital_entitlement",
-    "grace_expiring",
-    "evaluation",
-    "kms_unreachable",
-    "kms_host_unexpected",
-    "kms_validity_anomalous",
-))
-_AUDIT_FAILURE_REASONS = frozenset(("unreachable", "collection_failed"))
-
-# The values of ansible_facts.windows_license.activation.method (docs/architecture.md).
-ACTIVATION_METHODS = (
-    "digital_license",
-    "subscription",
-    "oem_firmware_key",
-    "product_key",
-    "volume_mak",
-    "kms",
-    "ad_based",
-    "token",
-    "avma",
-    "evaluation",
-    "kms_host",
-    "not_activated",
-    "unknown",
-)
-
-# Methods a policy may entitle. Evaluation has its own knob (allow_evaluation) because an
-# evaluation is never an entitlement, only a tolerated state; not_activated and unknown
-# are not activations at all.
-ENTITLEABLE_METHODS = tuple(m for m in ACTIVATION_METHODS if m not in ("evaluation", "not_activated", "unknown"))
-
-# Activations that can never carry a digital license, so an undecided digital_license
-# flag does not matter for them.
-_NEVER_DIGITAL_METHODS = frozenset(("volume_mak", "kms", "ad_based", "token", "avma", "kms_host"))
-
-SERVER_POLICIES = ("any_activation", "entitled_methods")
-
-DEFAULT_POLICY = {
-    "entitled_methods": ["digital_license", "subscription", "oem_firmware_key"],
-    "server_policy": "any_activation",
-    "min_days_remaining": 14,
-    "allow_evaluation": False,
-    "expected_kms_hosts": [],
-}
-
-# The compact subset of the facts that every verdict carries, in this order.
-FACT_KEYS = (
-    "license_status",
-    "method",
-    "digital_license",
-    "channel",
-    "edition",
-    "os_caption",
-    "is_server",
-    "partial_product_key",
-    "grace_days_remaining",
-    "grace_expires_at",
-    "evaluation_end_date",
-    "kms_host",
-    "firmware_key_present",
-)
-
-# A KMS activation lasts 180 days; a longer validity on a KMS client is the mark of an
-# unofficial activator (the "KMS38" trick), not of a real KMS host.
-KMS_MAX_VALIDITY_MINUTES = 180 * MINUTES_PER_DAY
-# An AVMA activation only lasts 7 days and the guest renews it with its Hyper-V host all
-# the time, so a healthy guest always has fewer than 14 days left; for AVMA the
-# grace_expiring threshold is capped at this many days (renewal failing for 5 days).
-AVMA_MAX_THRESHOLD_DAYS = 2
+# Strings a boolean setting accepts as well, since extra vars (-e) arrive as strings.
+_TRUE_STRINGS = frozenset(("true", "yes", "on", "1"))
+_FALSE_STRINGS = frozenset(("false", "no", "off", "0"))
 
 
 class PolicyError(ValueError):
@@ -135,79 +53,51 @@ class PolicyError(ValueError):
     """
 
 
-# ---------------------------------------------------------------------------------------
-# Policy validation
-# ---------------------------------------------------------------------------------------
-
-_TRUE_STRINGS = frozenset(("true", "yes", "on", "1"))
-_FALSE_STRINGS = frozenset(("false", "no", "off", "0"))
-_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
-
-
-def _type_name(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a dictionary"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__
-
-
-def _shown(value) -> str:
-    """The value as the error message shows it: short, one line."""
-    text = repr(str(value)) if isinstance(value, str) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _check_entitled_methods(value) -> list[str]:
-    field = "policy.entitled_methods"
+def _list(value, field: str, expected: str) -> list:
     if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
-        raise PolicyError(f"{field}: expected a list of activation methods, got {_type_name(value)} {_shown(value)}")
-    if not value:
+        raise PolicyError(f"{field}: expected {expected}, got {got(value)}")
+    return list(value)
+
+
+def _check_entitled_methods(value, field: str) -> list[str]:
+    items = _list(value, field, "a list of activation methods")
+    if not items:
         raise PolicyError(f"{field}: expected at least one activation method (for example digital_license), got an empty list")
+    choices = POLICY_SPEC["entitled_methods"]["choices"]
     chosen = set()
-    for index, item in enumerate(value):
+    for index, item in enumerate(items):
         if not isinstance(item, str):
-            raise PolicyError(f"{field}[{index}]: expected an activation method name, got {_type_name(item)} {_shown(item)}")
+            raise PolicyError(f"{field}[{index}]: expected an activation method name, got {got(item)}")
         method = item.strip().lower()
         if method == "evaluation":
             raise PolicyError(
                 f"{field}[{index}]: 'evaluation' is not an entitlement; set policy.allow_evaluation to true to accept "
                 "running evaluation editions"
             )
-        if method not in ENTITLEABLE_METHODS:
-            raise PolicyError(
-                f"{field}[{index}]: unknown activation method {_shown(item)}; expected some of {', '.join(ENTITLEABLE_METHODS)}"
-            )
+        if method not in choices:
+            raise PolicyError(f"{field}[{index}]: unknown activation method {shown(item)}; expected some of {', '.join(choices)}")
         chosen.add(method)
     # Canonical order, so that two policies that mean the same compare equal when reports merge.
-    return [m for m in ENTITLEABLE_METHODS if m in chosen]
+    return [method for method in choices if method in chosen]
 
 
-def _check_server_policy(value) -> str:
-    if isinstance(value, str) and value.strip().lower() in SERVER_POLICIES:
+def _check_server_policy(value, field: str) -> str:
+    choices = POLICY_SPEC["server_policy"]["choices"]
+    if isinstance(value, str) and value.strip().lower() in choices:
         return value.strip().lower()
-    raise PolicyError(f"policy.server_policy: expected one of {', '.join(SERVER_POLICIES)}, got {_type_name(value)} {_shown(value)}")
+    raise PolicyError(f"{field}: expected one of {', '.join(choices)}, got {got(value)}")
 
 
-def _check_min_days(value) -> int:
+def _check_min_days(value, field: str) -> int:
     # Extra vars (-e) arrive as strings, so a string of digits is accepted as well.
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return int(value)
-    raise PolicyError(f"policy.min_days_remaining: expected a non-negative integer, got {_shown(value)}")
+    raise PolicyError(f"{field}: expected a non-negative integer, got {shown(value)}")
 
 
-def _check_allow_evaluation(value) -> bool:
+def _check_allow_evaluation(value, field: str) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -216,80 +106,23 @@ def _check_allow_evaluation(value) -> bool:
             return True
         if word in _FALSE_STRINGS:
             return False
-    raise PolicyError(f"policy.allow_evaluation: expected a boolean (true or false), got {_type_name(value)} {_shown(value)}")
+    raise PolicyError(f"{field}: expected a boolean (true or false), got {got(value)}")
 
 
-def _split_host_port(text: str) -> tuple[str, int | None] | None:
-    """Split ``name``, ``name:port``, ``[ipv6]:port`` or a bare IPv6 address; port None when absent."""
-    text = text.strip()
-    port = None
-    if text.startswith("["):
-        match = re.fullmatch(r"\[([^\]]+)\](?::(\d{1,5}))?", text)
-        if not match:
-            return None
-        host, port_text = match.group(1), match.group(2)
-        if port_text is not None:
-            port = int(port_text)
-        try:
-            host = str(ipaddress.IPv6Address(host))
-        except ValueError:
-            return None
-    elif text.count(":") > 1:
-        try:
-            host = str(ipaddress.IPv6Address(text))
-        except ValueError:
-            return None
-    else:
-        host, sep, port_text = text.partition(":")
-        if sep:
-            if not port_text.isdigit() or len(port_text) > 5:
-                return None
-            port = int(port_text)
-        host = host.lower().rstrip(".")
-        if not host or len(host) > 253 or not _HOST_NAME.fullmatch(host):
-            return None
-    if port is not None and not 1 <= port <= 65535:
-        return None
-    return host, port
-
-
-def parse_kms_host(text: str) -> tuple[str, int] | None:
-    """Split ``name``, ``name:port``, ``[ipv6]:port`` or a bare IPv6 address into (host, port).
-
-    Host names are compared case-insensitively and without a trailing dot, so they are
-    lower-cased here; the port defaults to 1688. Returns None when the text is not a host
-    name or address.
-    """
-    parsed = _split_host_port(text)
-    if parsed is None:
-        return None
-    host, port = parsed
-    return host, port or KMS_DEFAULT_PORT
-
-
-def format_kms_host(host: str, port: int) -> str:
-    """The canonical ``host:port`` form (IPv6 addresses in brackets)."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _check_expected_kms_hosts(value) -> list[str]:
-    field = "policy.expected_kms_hosts"
-    if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
-        raise PolicyError(
-            f"{field}: expected a list of KMS host names or host:port strings (empty for any host), got {_type_name(value)} {_shown(value)}"
-        )
+def _check_expected_kms_hosts(value, field: str) -> list[str]:
+    items = _list(value, field, "a list of KMS host names or host:port strings (empty for any host)")
     hosts = set()
-    for index, item in enumerate(value):
+    for index, item in enumerate(items):
         parsed = parse_kms_host(item) if isinstance(item, str) else None
         if parsed is None:
             raise PolicyError(
-                f"{field}[{index}]: expected a host name, address or host:port such as kms01.example.com:1688, got "
-                f"{_type_name(item)} {_shown(item)}"
+                f"{field}[{index}]: expected a host name, address or host:port such as kms01.example.com:1688, got {got(item)}"
             )
         hosts.add(format_kms_host(*parsed))
     return sorted(hosts)
 
 
+# One check per setting of the spec (a unit test holds the two to the same names).
 _CHECKS = {
     "entitled_methods": _check_entitled_methods,
     "server_policy": _check_server_policy,
@@ -304,410 +137,20 @@ def normalize_policy(policy) -> dict:
 
     Missing settings (or settings set to null) take their defaults. Unknown settings and
     bad values raise PolicyError naming the field, the problem and what is expected.
-    Equal policies normalize to equal dictionaries (methods in a fixed order, KMS hosts
-    lower-cased as ``host:port`` and sorted), which the report merge relies on.
     """
     if policy is None:
         policy = {}
     if not isinstance(policy, Mapping):
-        raise PolicyError(f"policy: expected a dictionary of policy settings, got {_type_name(policy)} {_shown(policy)}")
-    unknown = sorted(str(key) for key in policy if key not in _CHECKS)
+        raise PolicyError(f"policy: expected a dictionary of policy settings, got {got(policy)}")
+    unknown = sorted(str(key) for key in policy if key not in POLICY_SPEC)
     if unknown:
         raise PolicyError(
             f"policy: unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}; "
-            f"expected some of {', '.join(sorted(_CHECKS))}"
+            f"expected some of {', '.join(sorted(POLICY_SPEC))}"
         )
     normalized = {}
-    for key, check in _CHECKS.items():
-        value = policy.get(key)
-        normalized[key] = check(value) if value is not None else _copy_default(key)
+    for name in POLICY_SPEC:
+        value = policy.get(name)
+        normalized[name] = _CHECKS[name](value, f"policy.{name}") if value is not None else copy.deepcopy(DEFAULT_POLICY[name])
     return normalized
 
-
-def _copy_default(key):
-    value = DEFAULT_POLICY[key]
-    return list(value) if isinstance(value, list) else value
-
-
-# ---------------------------------------------------------------------------------------
-# Reading the registered result and the facts
-# ---------------------------------------------------------------------------------------
-
-
-def _text(value) -> str | None:
-    # str() turns Ansible's tagged strings into plain ones.
-    return str(value) if isinstance(value, str) else None
-
-
-def _integer(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _flag(value) -> bool | None:
-    return bool(value) if isinstance(value, bool) else None
-
-
-def _mapping(value) -> Mapping:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _hresult(value) -> str | None:
-    """LicenseStatusReason as ``0xXXXXXXXX`` whether it arrives as text or as a number."""
-    if isinstance(value, bool):
-        return None
-    number = None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            number = int(text, 16) if text.lower().startswith("0x") else int(text)
-        except ValueError:
-            return None
-    if number is None:
-        return None
-    return f"0x{number & 0xFFFFFFFF:08X}"
-
-
-def _timestamp(value) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _kms_endpoints(kms: Mapping) -> tuple[str | None, list[str]]:
-    """The KMS host a client uses, for display, and every name it may be known by.
-
-    A configured host (slmgr /skms) overrides DNS discovery, so only it counts when set.
-    """
-    configured = _text(kms.get("configured_host"))
-    if configured and configured.strip():
-        port = _integer(kms.get("configured_port")) or KMS_DEFAULT_PORT
-        names = [configured]
-    else:
-        discovered = _text(kms.get("discovered_host"))
-        port = _integer(kms.get("discovered_port")) or KMS_DEFAULT_PORT
-        names = [name for name in (discovered, _text(kms.get("discovered_ip"))) if name and name.strip()]
-    endpoints = []
-    for name in names:
-        parsed = _split_host_port(name)
-        if parsed is not None:
-            # A name written as host:port carries its own port.
-            endpoints.append(format_kms_host(parsed[0], parsed[1] or port))
-    if endpoints:
-        return endpoints[0], endpoints
-    if names:
-        return one_line(names[0], 300), []
-    return None, []
-
-
-class _HostFacts:
-    """The facts one verdict needs, read defensively: every value may be null."""
-
-    def __init__(self, facts: Mapping):
-        activation = _mapping(facts.get("activation"))
-        product = _mapping(facts.get("product"))
-        os_facts = _mapping(facts.get("os"))
-        firmware = _mapping(facts.get("firmware_key"))
-        self.license_status = _text(facts.get("license_status"))
-        self.reason = _hresult(facts.get("license_status_reason"))
-        self.reason_text = _text(facts.get("license_status_reason_text"))
-        self.method = _text(activation.get("method"))
-        self.digital_license = _flag(activation.get("digital_license"))
-        self.channel = _text(product.get("channel"))
-        self.description = _text(product.get("description")) or ""
-        self.edition = _text(product.get("edition"))
-        partial = _text(product.get("partial_product_key"))
-        # Second line of defence: a partial key is five characters, never more.
-        self.partial_product_key = partial[-5:] if partial else None
-        self.os_caption = _text(os_facts.get("caption"))
-        self.is_server = _flag(os_facts.get("is_server"))
-        self.grace_minutes = _integer(facts.get("grace_remaining_minutes"))
-        self.grace_expires_at = _text(facts.get("grace_expires_at"))
-        self.evaluation_end_date = _text(facts.get("evaluation_end_date"))
-        self.collected_at = _timestamp(facts.get("collected_at"))
-        self.firmware_key_present = _flag(firmware.get("present"))
-        kms = facts.get("kms")
-        self.kms = kms if isinstance(kms, Mapping) else None
-        self.kms_host, self.kms_names = _kms_endpoints(self.kms) if self.kms else (None, [])
-        self.kms_lookup_domain = _text(self.kms.get("lookup_domain")) if self.kms else None
-
-    @property
-    def licensed(self) -> bool:
-        return self.license_status == "licensed"
-
-    @property
-    def is_evaluation(self) -> bool:
-        channel = (self.channel or "").lower()
-        # The same marks the classifier uses: a time-based channel or an evaluation end date.
-        return (
-            self.method == "evaluation"
-            or channel.startswith("retail_tb")
-            or "TIMEBASED_" in self.description.upper()
-            or self.evaluation_end_date is not None
-        )
-
-    @property
-    def is_kms_client(self) -> bool:
-        if self.method == "kms":
-            return True
-        if self.method not in (None, "unknown", "not_activated"):
-            return False
-        # Not activated, so the method is not known; the channel, the description or the
-        # KMS block of a volume client still tell a KMS client.
-        if (self.channel or "").lower() == "volume_gvlk" or "VOLUME_KMSCLIENT" in self.description.upper():
-            return True
-        return self.kms is not None and self.kms.get("is_kms_host") is False
-
-    def minutes_left(self) -> int | None:
-        """Minutes until the current activation or grace period ends (None: it does not end)."""
-        candidates = []
-        if self.grace_minutes is not None and self.grace_minutes > 0:
-            candidates.append(self.grace_minutes)
-        # An evaluation that has already ended is "not activated"; its end date only counts down while it runs.
-        if self.licensed and self.is_evaluation and self.collected_at is not None:
-            end = _timestamp(self.evaluation_end_date)
-            if end is not None:
-                candidates.append(max(int((end - self.collected_at).total_seconds() // 60), 0))
-        return min(candidates) if candidates else None
-
-    def compact(self) -> dict:
-        grace_days = whole_days(self.grace_minutes) if self.grace_minutes is not None else None
-        values = {
-            "license_status": self.license_status,
-            "method": self.method,
-            "digital_license": self.digital_license,
-            "channel": self.channel,
-            "edition": self.edition,
-            "os_caption": self.os_caption,
-            "is_server": self.is_server,
-            "partial_product_key": self.partial_product_key,
-            "grace_days_remaining": grace_days,
-            "grace_expires_at": self.grace_expires_at,
-            "evaluation_end_date": self.evaluation_end_date,
-            "kms_host": self.kms_host,
-            "firmware_key_present": self.firmware_key_present,
-        }
-        return {key: values[key] for key in FACT_KEYS}
-
-
-def empty_facts() -> dict:
-    """The compact facts of a host whose facts were not collected: every value null."""
-    return dict.fromkeys(FACT_KEYS)
-
-
-# ---------------------------------------------------------------------------------------
-# Judging one host
-# ---------------------------------------------------------------------------------------
-
-
-def _status_for(reasons: set[str]) -> str:
-    if reasons & _AUDIT_FAILURE_REASONS:
-        return "unknown"
-    if reasons & _NONCOMPLIANT_REASONS:
-        return "noncompliant"
-    if "unclassified" in reasons:
-        return "unknown"
-    return "compliant"
-
-
-def _ordered(reasons: set[str]) -> list[str]:
-    return [reason for reason in REASONS if reason in reasons]
-
-
-def _unknown_verdict(host: str, reason: str, code: str, message: str) -> dict:
-    message = mask_product_keys(one_line(message, ERROR_MESSAGE_MAX_CHARS)) or "no message"
-    summary, steps = unknown_words(reason, code, message)
-    return {
-        "host": host,
-        "status": "unknown",
-        "reasons": [reason],
-        "summary": summary,
-        "remediation": steps,
-        "error": {"code": code, "message": message},
-        "facts": empty_facts(),
-    }
-
-
-def _failed_code(result: Mapping) -> str:
-    code = _text(result.get("error_code"))
-    if code and code.strip():
-        return code.strip()
-    # The task keyword `timeout` fails the task without an error_code of ours.
-    if result.get("timedout"):
-        return "timeout"
-    return "task_failed"
-
-
-def _judge(host: str, result, policy: dict) -> dict:
-    if not isinstance(result, Mapping):
-        return _unknown_verdict(host, "unreachable", "no_result", "no result: the host was not reached")
-    if result.get("unreachable"):
-        return _unknown_verdict(host, "unreachable", "unreachable", _text(result.get("msg")) or "the host could not be reached")
-    if result.get("skipped"):
-        return _unknown_verdict(
-            host, "collection_failed", "skipped", _text(result.get("skip_reason")) or "the license_facts task was skipped on this host"
-        )
-    if result.get("failed"):
-        return _unknown_verdict(
-            host, "collection_failed", _failed_code(result), _text(result.get("msg")) or "the license_facts task failed without a message"
-        )
-    facts = _mapping(result.get("ansible_facts")).get("windows_license")
-    if not isinstance(facts, Mapping):
-        return _unknown_verdict(host, "collection_failed", "no_facts", "the license_facts task returned no windows_license facts")
-    return _judge_facts(host, _HostFacts(facts), policy)
-
-
-def _threshold_days(facts: _HostFacts, policy: dict) -> int:
-    """Days left below which grace_expiring is raised for this host."""
-    if facts.method == "avma":
-        return min(policy["min_days_remaining"], AVMA_MAX_THRESHOLD_DAYS)
-    return policy["min_days_remaining"]
-
-
-def _entitlement(facts: _HostFacts, policy: dict) -> str | None:
-    """The reason a licensed, classified, non-evaluation host earns for its activation method, if any."""
-    entitled = policy["entitled_methods"]
-    if facts.method in entitled:
-        return None
-    if "digital_license" in entitled:
-        if facts.digital_license is True:
-            return None  # the facts show a digital license behind this activation
-        if facts.digital_license is None and facts.method not in _NEVER_DIGITAL_METHODS:
-            return "unclassified"  # whether it is a digital license decides, and cannot be told
-    return "not_digital_entitlement"
-
-
-def _judge_facts(host: str, facts: _HostFacts, policy: dict) -> dict:
-    reasons: set[str] = set()
-    threshold_days = _threshold_days(facts, policy)
-    minutes_left = facts.minutes_left()
-    judged_as_client = not (facts.is_server and policy["server_policy"] == "any_activation")
-    undecided_digital = False
-
-    if facts.license_status is None:
-        reasons.add("unclassified")
-    elif not facts.licensed:
-        reasons.add("not_activated")
-        if facts.is_kms_client and facts.reason in KMS_CONTACT_REASONS:
-            reasons.add("kms_unreachable")
-        if facts.is_evaluation and not policy["allow_evaluation"]:
-            reasons.add("evaluation")
-    elif facts.is_evaluation:
-        if not policy["allow_evaluation"]:
-            reasons.add("evaluation")
-    elif facts.method in (None, "unknown", "not_activated"):
-        reasons.add("unclassified")
-    elif judged_as_client:
-        reason = _entitlement(facts, policy)
-        if reason:
-            reasons.add(reason)
-            undecided_digital = reason == "unclassified"
-
-    if minutes_left is not None and minutes_left < threshold_days * MINUTES_PER_DAY:
-        reasons.add("grace_expiring")
-    if facts.is_kms_client:
-        if facts.grace_minutes is not None and facts.grace_minutes > KMS_MAX_VALIDITY_MINUTES:
-            reasons.add("kms_validity_anomalous")
-        if policy["expected_kms_hosts"] and not set(facts.kms_names) & set(policy["expected_kms_hosts"]):
-            reasons.add("kms_host_unexpected")
-
-    assessment = Assessment(policy, minutes_left, threshold_days, judged_as_client, undecided_digital)
-    return {
-        "host": host,
-        "status": _status_for(reasons),
-        "reasons": _ordered(reasons),
-        "summary": summary_line(facts, reasons, assessment),
-        "remediation": remediation_steps(facts, reasons, assessment),
-        "error": None,
-        "facts": facts.compact(),
-    }
-
-
-# ---------------------------------------------------------------------------------------
-# Public entry points
-# ---------------------------------------------------------------------------------------
-
-
-def host_sort_key(host: str) -> tuple:
-    """Natural order of host names (win-2 before win-10), total and deterministic."""
-    parts = re.split(r"(\d+)", host)
-    key = tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in parts if part)
-    return key, host
-
-
-def _host_name(value, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise PolicyError(f"{field}: expected a host name, got {_type_name(value)} {_shown(value)}")
-    return str(value)
-
-
-def verdict(host: str, result, policy) -> dict:
-    """Judge one host's registered ``license_facts`` result against ``policy``.
-
-    ``result`` is the registered task result (success, failure or unreachable) or None
-    when the host never ran the task. Returns the verdict described in docs/architecture.md.
-    """
-    return _judge(_host_name(host, "host"), result, normalize_policy(policy))
-
-
-def verdicts(hosts, results, policy) -> list[dict]:
-    """Judge every host of ``hosts`` once, sorted by host name.
-
-    ``results`` maps host names to registered results; a host missing from it (or mapped
-    to None) was not reached. Duplicate host names are judged once.
-    """
-    checked = normalize_policy(policy)
-    if isinstance(hosts, (str, Mapping)) or not isinstance(hosts, (list, tuple, set, frozenset)):
-        raise PolicyError(f"hosts: expected a list of host names, got {_type_name(hosts)} {_shown(hosts)}")
-    if results is None:
-        results = {}
-    if not isinstance(results, Mapping):
-        raise PolicyError(f"results: expected a dictionary of host name to task result, got {_type_name(results)} {_shown(results)}")
-    # None entries are skipped: a list built with map/extract may hold them for hosts
-    # that are gone, and they name no host to judge.
-    names = {_host_name(host, f"hosts[{index}]") for index, host in enumerate(hosts) if host is not None}
-    return [_judge(name, results.get(name), checked) for name in sorted(names, key=host_sort_key)]
-
-
-def verdicts_from_mapping(value) -> list[dict]:
-    """The verdicts of the license_verdicts filter (host -> verdict) or a list of verdicts, as a sorted list.
-
-    Only the container is checked here; the report model validates each verdict's fields.
-    """
-    if isinstance(value, Mapping):
-        items = []
-        for host, item in value.items():
-            name = _host_name(host, "verdicts")
-            if not isinstance(item, Mapping):
-                raise PolicyError(f"verdicts[{name!r}]: expected a verdict dictionary, got {_type_name(item)} {_shown(item)}")
-            if "host" in item and item["host"] != host:
-                raise PolicyError(f"verdicts[{name!r}].host: expected {name!r} (the key it is stored under), got {_shown(item['host'])}")
-            items.append({**item, "host": name})
-    elif isinstance(value, (list, tuple)):
-        items = []
-        seen = set()
-        for index, item in enumerate(value):
-            if not isinstance(item, Mapping):
-                raise PolicyError(f"verdicts[{index}]: expected a verdict dictionary, got {_type_name(item)} {_shown(item)}")
-            name = _host_name(item.get("host"), f"verdicts[{index}].host")
-            if name in seen:
-                raise PolicyError(f"verdicts[{index}].host: host {name!r} appears more than once")
-            seen.add(name)
-            items.append(dict(item))
-    else:
-        raise PolicyError(
-            "verdicts: expected a dictionary of host name to verdict (the output of licensing.windows.license_verdicts) "
-            f"or a list of verdicts, got {_type_name(value)} {_shown(value)}"
-        )
-    return sorted(items, key=lambda item: host_sort_key(item["host"]))

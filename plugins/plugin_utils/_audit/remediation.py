@@ -3,22 +3,30 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The words of a verdict: its one-line summary and the steps a person takes to fix the host.
 
-license_policy decides the status and the reasons; this module only explains them, in
-plain language, to whoever has to fix the host (a desktop user for a client without a
-digital license, an administrator for KMS, evaluation and collection problems). It
-reads the host's facts through the attributes of license_policy's fact reader and has
-no other dependency, so the texts can change without touching any decision.
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
+verdict.py decides the status and the reasons; this module only explains them, in plain
+language, to whoever has to fix the host (a desktop user for a client without a digital
+license, an administrator for KMS, evaluation and collection problems). It reads the
+host's facts through the attributes of verdict.py's fact reader (the FactsView protocol),
+so the texts can change without touching any decision.
+
+The same words reach users of the license_audit role, of the license_facts module's
+``policy`` option and of the license_verdicts filter, so a step names the policy setting
+first and the role variable in brackets (``setting_words``).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-SUMMARY_MAX_CHARS = 500
-ERROR_MESSAGE_MAX_CHARS = 2000
-TRUNCATION_MARKER = "…[truncated]"
-MINUTES_PER_DAY = 1440
-KMS_DEFAULT_PORT = 1688
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import one_line
+from ansible_collections.licensing.windows.plugins.plugin_utils._values import whole_days
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import KMS_DEFAULT_PORT, KMS_VALIDITY_DAYS
+
+# The role's variables are the policy settings with this prefix.
+ROLE_VARIABLE_PREFIX = "license_audit_"
 
 # LicenseStatusReason values that mean a KMS client could not get (or renew) its
 # activation from a KMS host, with what each one means for the person fixing it.
@@ -139,7 +147,8 @@ _COLLECTION_STEPS = {
     ],
     "timeout": [
         "The host did not answer in time: WMI or the Software Protection service may be hung. Restart them "
-        "(Restart-Service sppsvc; Restart-Service Winmgmt -Force) or raise license_audit_host_timeout.",
+        "(Restart-Service sppsvc; Restart-Service Winmgmt -Force) or raise the task's timeout (role: "
+        "license_audit_host_timeout).",
     ],
     "skipped": [
         "The collection task was skipped on this host: check the play's conditions (when:) and tags.",
@@ -210,17 +219,9 @@ class Assessment(NamedTuple):
 # ---------------------------------------------------------------------------------------
 
 
-def one_line(text: str, limit: int = SUMMARY_MAX_CHARS) -> str:
-    """``text`` on one line (runs of white space, newlines included, become one space), cut at ``limit``."""
-    text = " ".join(str(text).split())
-    if len(text) > limit:
-        text = text[: limit - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-    return text
-
-
-def whole_days(minutes: int) -> int:
-    """Whole days in ``minutes`` (rounded down: 13.9 days left is 13 full days)."""
-    return max(minutes, 0) // MINUTES_PER_DAY
+def setting_words(setting: str) -> str:
+    """A policy setting as a step names it: ``the policy's min_days_remaining (role: license_audit_min_days_remaining)``."""
+    return f"the policy's {setting} (role: {ROLE_VARIABLE_PREFIX}{setting})"
 
 
 def _plural(count: int, word: str) -> str:
@@ -306,7 +307,7 @@ def summary_line(facts: FactsView, reasons: set[str], assessment: Assessment) ->
     if "kms_host_unexpected" in reasons:
         parts.append(f"KMS host {facts.kms_host or 'not reported'} is not an expected KMS host")
     if "kms_validity_anomalous" in reasons:
-        parts.append(f"KMS activation valid for {whole_days(facts.grace_minutes)} days, more than the 180 a KMS host grants")
+        parts.append(f"KMS activation valid for {whole_days(facts.grace_minutes)} days, more than the {KMS_VALIDITY_DAYS} a KMS host grants")
     if "unclassified" in reasons:
         if assessment.undecided_digital:
             parts.append("cannot tell whether it carries a digital license")
@@ -320,7 +321,7 @@ def summary_line(facts: FactsView, reasons: set[str], assessment: Assessment) ->
 def _policy_hint(method: str | None) -> str:
     return (
         f"If activation with {_METHOD_LABELS.get(method or '', method)} is acceptable for this host, add {method} to "
-        "license_audit_entitled_methods."
+        f"{setting_words('entitled_methods')}."
     )
 
 
@@ -353,7 +354,7 @@ def _steps_not_entitled(facts: FactsView, policy: dict) -> list[str]:
         return [
             "Windows Server has no digital licenses: activate it with an entitled method "
             f"({entitled}), for example slmgr /ipk <product key> then slmgr /ato, or set "
-            "license_audit_server_policy to any_activation.",
+            f"{setting_words('server_policy')} to any_activation.",
             _policy_hint(facts.method),
         ]
     return [*_DIGITAL_LICENSE_STEPS, _policy_hint(facts.method)]
@@ -419,14 +420,16 @@ def _steps_evaluation(facts: FactsView) -> list[str]:
         steps.append(
             "A Windows client evaluation (Enterprise evaluation) cannot be converted: reinstall from licensed media."
         )
-    steps.append("If evaluation editions are acceptable here (for example a test lab), set license_audit_allow_evaluation to true.")
+    steps.append(
+        f"If evaluation editions are acceptable here (for example a test lab), set {setting_words('allow_evaluation')} to true."
+    )
     return steps
 
 
 def _steps_kms_unexpected(facts: FactsView, policy: dict) -> list[str]:
     used = facts.kms_host or "a KMS host the licensing data does not name"
     return [
-        f"This KMS client uses {used}, which is not in license_audit_expected_kms_hosts "
+        f"This KMS client uses {used}, which is not in {setting_words('expected_kms_hosts')} "
         f"({', '.join(policy['expected_kms_hosts'])}).",
         "Point it at an approved KMS host: slmgr /skms <approved-host>:1688, then slmgr /ato. If it found the host "
         "through DNS, remove the wrong _vlmcs._tcp SRV record.",
@@ -436,7 +439,7 @@ def _steps_kms_unexpected(facts: FactsView, policy: dict) -> list[str]:
 
 def _steps_kms_anomalous(facts: FactsView) -> list[str]:
     return [
-        f"The KMS activation is valid for {whole_days(facts.grace_minutes or 0)} days, but a KMS host grants at most 180: this "
+        f"The KMS activation is valid for {whole_days(facts.grace_minutes or 0)} days, but a KMS host grants at most {KMS_VALIDITY_DAYS}: this "
         "matches unofficial activators (for example 'KMS38').",
         "Remove the unofficial activation: install your organisation's KMS client setup key or product key "
         "(slmgr /ipk <product key>), point the host at your KMS host (slmgr /skms <kms-host>), run slmgr /ato, and check "

@@ -234,13 +234,8 @@ AVMA_KEYS = {
     "P36R2": "Windows Server 2012 R2 Essentials",
 }
 
-# MS kms-activation-planning.md: "KMS activations are valid for 180 days" = 259200 minutes. A
-# KMS client reporting more remaining validity than that is anomalous (activation tools use
-# such long expiries; 3P).
-KMS_VALIDITY_LIMIT_MINUTES = 259200
-
-# Default KMS port (slmgr prints host:1688 when KeyManagementServicePort is 0).
-KMS_DEFAULT_PORT = 1688
+# The KMS default port and the 180-day KMS validity are in _vocabulary (KMS_DEFAULT_PORT,
+# KMS_VALIDITY_MINUTES): the policy uses them too.
 
 # VLActivationTypeEnabled (configured) / VLActivationType (last used). slmgr /act-type:
 # "1 (for AD) or 2 (for KMS) or 3 (for Token) or 0 (for all)".

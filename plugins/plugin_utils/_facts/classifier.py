@@ -24,8 +24,6 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog i
     GENERIC_KEYS,
     GVLK_KEYS,
     HRESULT_TEXTS,
-    KMS_DEFAULT_PORT,
-    KMS_VALIDITY_LIMIT_MINUTES,
     LICENSE_STATUS_LICENSED,
     LICENSE_STATUS_NAMES,
     SERVER_PRODUCT_TYPES,
@@ -33,23 +31,12 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog i
     VL_ACTIVATION_TYPES,
     WINDOWS_APPLICATION_ID,
 )
-from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import normalise_document
-from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import (
-    LicenseFactsError,
-    describe_error,
-    error_code_for_hresult,
-)
-
-# The action plugin imports the error type and the message helper from here.
-__all__ = ["ACTIVATION_METHODS", "FACTS_SCHEMA_VERSION", "LicenseFactsError", "build_facts", "choose_primary_product",
-           "derive_channel", "describe_error"]
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import normalize_document
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import KMS_DEFAULT_PORT, KMS_VALIDITY_DAYS, KMS_VALIDITY_MINUTES
+from ansible_collections.licensing.windows.plugins.plugin_utils._values import days_as_slmgr_shows, hresult_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError, error_code_for_hresult
 
 FACTS_SCHEMA_VERSION = 1
-
-ACTIVATION_METHODS = (
-    "digital_license", "subscription", "oem_firmware_key", "product_key", "volume_mak", "kms", "ad_based", "token",
-    "avma", "evaluation", "kms_host", "not_activated", "unknown",
-)
 
 # Methods whose licence is a volume activation with a limited validity (180 days).
 _EXPIRING_VOLUME_METHODS = ("kms", "ad_based")
@@ -79,15 +66,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _hex(hresult: int | None) -> str | None:
-    return None if hresult is None else "0x%08X" % hresult
-
-
-def _days(minutes: int) -> int:
-    # slmgr's GetDaysFromMins: whole days, rounded up.
-    return (minutes + 1439) // 1440
-
-
 def _status_name(code: int | None) -> str | None:
     return LICENSE_STATUS_NAMES.get(code) if code is not None else None
 
@@ -110,7 +88,7 @@ def derive_channel(product: dict) -> tuple[str | None, str | None]:
 
 
 def choose_primary_product(products: list) -> tuple[dict | None, list, list]:
-    """Split normalised product rows into (primary, other keyed Windows rows, add-ons).
+    """Split normalized product rows into (primary, other keyed Windows rows, add-ons).
 
     Candidates follow slmgr's primary-SKU rule: Windows ApplicationID, a partial key, not an
     add-on (an unreadable LicenseIsAddon counts as "not an add-on"). Tie-break, in order:
@@ -160,7 +138,7 @@ def _build_number(os_info: dict) -> int | None:
     return None
 
 
-class _Verdict:
+class _Classification:
     """The result of classifying the primary product."""
 
     def __init__(self) -> None:
@@ -188,11 +166,11 @@ def _status_sentence(product: dict) -> str:
     sentence = f"LicenseStatus is {code} ({_status_name(code) or 'unknown value'})"
     if reason is not None:
         text = HRESULT_TEXTS.get(reason)
-        sentence += f", reason {_hex(reason)}" + (f" ({text})" if text else "")
+        sentence += f", reason {hresult_text(reason)}" + (f" ({text})" if text else "")
     if code == LICENSE_STATUS_LICENSED and grace == 0:
         sentence += "; GracePeriodRemaining is 0, so the activation does not expire"
     elif grace:
-        sentence += f"; {grace} minutes ({_days(grace)} days) remain"
+        sentence += f"; {grace} minutes ({days_as_slmgr_shows(grace)} days) remain"
     return sentence
 
 
@@ -214,51 +192,51 @@ def _server_or_legacy_reason(context: _Context) -> str | None:
     return None
 
 
-def _classify(product: dict, channel: str | None, source: str | None, context: _Context) -> _Verdict:
-    verdict = _Verdict()
-    verdict.evidence.append(_status_sentence(product))
+def _classify(product: dict, channel: str | None, source: str | None, context: _Context) -> _Classification:
+    classification = _Classification()
+    classification.evidence.append(_status_sentence(product))
     status = product.get("LicenseStatus")
     ruled_out = _server_or_legacy_reason(context)
 
     if status is None or status not in LICENSE_STATUS_NAMES:
-        verdict.evidence.append("the licence state cannot be read, so the activation method is unknown")
-        verdict.warnings.append("LicenseStatus is missing or not a known value (0-6); the activation is unclassified")
+        classification.evidence.append("the licence state cannot be read, so the activation method is unknown")
+        classification.warnings.append("LicenseStatus is missing or not a known value (0-6); the activation is unclassified")
     elif status != LICENSE_STATUS_LICENSED:
-        _classify_not_activated(product, channel, source, verdict)
-        verdict.digital_license = False
+        _classify_not_activated(product, channel, source, classification)
+        classification.digital_license = False
     else:
-        _classify_licensed(product, channel, source, context, verdict)
+        _classify_licensed(product, channel, source, context, classification)
 
     if ruled_out:
-        verdict.digital_license = False
-        verdict.evidence.append(ruled_out)
-    elif verdict.method in _NOT_DIGITAL_WORDS:
-        verdict.evidence.append(f"{_NOT_DIGITAL_WORDS[verdict.method]} is not a digital license, so digital_license is false")
-    return verdict
+        classification.digital_license = False
+        classification.evidence.append(ruled_out)
+    elif classification.method in _NOT_DIGITAL_WORDS:
+        classification.evidence.append(f"{_NOT_DIGITAL_WORDS[classification.method]} is not a digital license, so digital_license is false")
+    return classification
 
 
-def _classify_not_activated(product: dict, channel: str | None, source: str | None, verdict: _Verdict) -> None:
+def _classify_not_activated(product: dict, channel: str | None, source: str | None, classification: _Classification) -> None:
     """Decision table row 1: LicenseStatus != 1 -> not_activated, with what kind of licence it would be."""
-    verdict.method = "not_activated"
+    classification.method = "not_activated"
     partial = product.get("PartialProductKey")
     description = (product.get("Description") or "").upper()
     if partial in GENERIC_KEYS:
-        verdict.evidence.append(
+        classification.evidence.append(
             f"partial key {partial} is the generic {GENERIC_KEYS[partial]} key, which cannot activate by itself: "
             "no digital license was applied to this device for this edition")
     elif _is_volume_client(product, channel):
-        verdict.evidence.append(f"the product is a KMS client ({_channel_words(product, channel, source)}, key {partial}) "
+        classification.evidence.append(f"the product is a KMS client ({_channel_words(product, channel, source)}, key {partial}) "
                                 "that is not activated")
     elif "TIMEBASED_" in description or (channel or "").startswith("retail_tb") or product.get("EvaluationEndDate"):
         end = _iso(product.get("EvaluationEndDate"))
-        verdict.evidence.append(f"the product is a time-based (evaluation) licence ({_channel_words(product, channel, source)}"
+        classification.evidence.append(f"the product is a time-based (evaluation) licence ({_channel_words(product, channel, source)}"
                                 + (f", EvaluationEndDate {end}" if end else "") + ") that is no longer valid")
     else:
-        verdict.evidence.append(f"the product ({_channel_words(product, channel, source)}, key {partial}) is not activated")
-    verdict.evidence.append("the product is not licensed, so it is not activated with a digital license")
+        classification.evidence.append(f"the product ({_channel_words(product, channel, source)}, key {partial}) is not activated")
+    classification.evidence.append("the product is not licensed, so it is not activated with a digital license")
 
 
-def _classify_licensed(product: dict, channel: str | None, source: str | None, context: _Context, verdict: _Verdict) -> None:
+def _classify_licensed(product: dict, channel: str | None, source: str | None, context: _Context, classification: _Classification) -> None:
     """Decision table rows 2-9 for a licensed product, first match wins.
 
     Deviation from the reference table: the OEM firmware-key rule (row 6) is tested before the
@@ -276,80 +254,80 @@ def _classify_licensed(product: dict, channel: str | None, source: str | None, c
 
     if "TIMEBASED_" in description or (channel or "").startswith("retail_tb") or product.get("EvaluationEndDate"):
         end = _iso(product.get("EvaluationEndDate"))
-        verdict.method = "evaluation"
-        verdict.digital_license = False
-        verdict.evidence.append(f"{channel_words} marks a time-based (evaluation) licence"
+        classification.method = "evaluation"
+        classification.digital_license = False
+        classification.evidence.append(f"{channel_words} marks a time-based (evaluation) licence"
                                 + (f" that ends on {end}" if end else ""))
     elif "VIRTUAL_MACHINE_ACTIVATION" in description or product.get("IAID"):
-        verdict.method = "avma"
-        verdict.digital_license = False
+        classification.method = "avma"
+        classification.digital_license = False
         host = product.get("AutomaticVMActivationHostMachineName")
-        verdict.evidence.append(
+        classification.evidence.append(
             "the Description names VIRTUAL_MACHINE_ACTIVATION" if "VIRTUAL_MACHINE_ACTIVATION" in description
             else f"the guest IAID {product.get('IAID')} is set")
-        verdict.evidence.append("the guest is activated by its Hyper-V host" + (f" {host}" if host else "")
+        classification.evidence.append("the guest is activated by its Hyper-V host" + (f" {host}" if host else "")
                                 + " through Automatic Virtual Machine Activation (AVMA)")
         if partial in AVMA_KEYS:
-            verdict.evidence.append(f"partial key {partial} is the AVMA key for {AVMA_KEYS[partial]}")
+            classification.evidence.append(f"partial key {partial} is the AVMA key for {AVMA_KEYS[partial]}")
     elif _is_volume_client(product, channel):
-        verdict.digital_license = False
-        _classify_volume_client(product, channel_words, verdict)
+        classification.digital_license = False
+        _classify_volume_client(product, channel_words, classification)
     elif _firmware_key_installed(product, channel, context):
-        verdict.method = "oem_firmware_key"
-        verdict.evidence.append(f"{channel_words} and the installed key ends in {partial} like the firmware-embedded "
+        classification.method = "oem_firmware_key"
+        classification.evidence.append(f"{channel_words} and the installed key ends in {partial} like the firmware-embedded "
                                 "(OA3) key: the product was activated with the OEM firmware key")
         if not digital_possible:
-            verdict.digital_license = False
+            classification.digital_license = False
         elif reason == STORE_BASED_ACTIVATION:
-            verdict.digital_license = True
-            verdict.evidence.append("LicenseStatusReason 0x4004F401 (store-based licence) shows the device also holds "
+            classification.digital_license = True
+            classification.evidence.append("LicenseStatusReason 0x4004F401 (store-based licence) shows the device also holds "
                                     "a digital license")
         else:
-            verdict.evidence.append("without the store-based reason 0x4004F401 it cannot be read locally whether this "
+            classification.evidence.append("without the store-based reason 0x4004F401 it cannot be read locally whether this "
                                     "firmware-key activation also gave the device a digital license (UNCONFIRMED), "
                                     "so digital_license is null")
     elif digital_possible and (reason == STORE_BASED_ACTIVATION or partial in GENERIC_KEYS):
-        verdict.digital_license = True
+        classification.digital_license = True
         if partial in GENERIC_KEYS:
-            verdict.evidence.append(f"partial key {partial} is the generic {GENERIC_KEYS[partial]} key and the product is "
+            classification.evidence.append(f"partial key {partial} is the generic {GENERIC_KEYS[partial]} key and the product is "
                                     "licensed; a generic key cannot activate by itself, so a digital license did")
         if reason == STORE_BASED_ACTIVATION:
-            verdict.evidence.append("LicenseStatusReason 0x4004F401 (SL_I_STORE_BASED_ACTIVATION) says the licence is "
+            classification.evidence.append("LicenseStatusReason 0x4004F401 (SL_I_STORE_BASED_ACTIVATION) says the licence is "
                                     "store-based, which is how a digital license shows locally")
         edition_id = context.edition_id
         if edition_id and family and edition_id.lower() != family.lower():
-            verdict.method = "subscription"
-            verdict.evidence.append(f"registry EditionID {edition_id} differs from the licensed LicenseFamily {family}: "
+            classification.method = "subscription"
+            classification.evidence.append(f"registry EditionID {edition_id} differs from the licensed LicenseFamily {family}: "
                                     "the running edition comes from subscription activation on top of that digital license")
         else:
-            verdict.method = "digital_license"
+            classification.method = "digital_license"
     elif "VOLUME_MAK" in description or channel == "volume_mak":
-        verdict.method = "volume_mak"
-        verdict.digital_license = False
-        verdict.evidence.append(f"{channel_words}: activated with a Multiple Activation Key (MAK)")
+        classification.method = "volume_mak"
+        classification.digital_license = False
+        classification.evidence.append(f"{channel_words}: activated with a Multiple Activation Key (MAK)")
     elif channel == "retail" or (channel or "").startswith("oem"):
-        verdict.method = "product_key"
-        verdict.digital_license = False
+        classification.method = "product_key"
+        classification.digital_license = False
         kind = "a retail product key" if channel == "retail" else "an OEM product key"
-        verdict.evidence.append(f"{channel_words}, partial key {partial} is neither a generic edition key nor a GVLK and "
-                                f"the reason is {_hex(reason)} rather than the store-based 0x4004F401: activated with {kind}")
+        classification.evidence.append(f"{channel_words}, partial key {partial} is neither a generic edition key nor a GVLK and "
+                                f"the reason is {hresult_text(reason)} rather than the store-based 0x4004F401: activated with {kind}")
     elif _is_kms_host_product(product, channel):
-        verdict.method = "kms_host"
-        verdict.digital_license = False
-        verdict.evidence.append(f"{channel_words} with IsKeyManagementServiceMachine "
+        classification.method = "kms_host"
+        classification.digital_license = False
+        classification.evidence.append(f"{channel_words} with IsKeyManagementServiceMachine "
                                 f"{product.get('IsKeyManagementServiceMachine')}: this machine is a KMS host (CSVLK installed)")
     else:
-        verdict.evidence.append(f"no rule matched {channel_words}, Description '{product.get('Description')}' and "
+        classification.evidence.append(f"no rule matched {channel_words}, Description '{product.get('Description')}' and "
                                 f"partial key {partial}")
-        verdict.warnings.append("the activation method could not be classified; please report the product's "
+        classification.warnings.append("the activation method could not be classified; please report the product's "
                                 "Description and ProductKeyChannel")
 
-    if verdict.method != "oem_firmware_key" and context.firmware_partial and partial:
+    if classification.method != "oem_firmware_key" and context.firmware_partial and partial:
         if context.firmware_partial != partial:
-            verdict.evidence.append(f"the firmware (OA3) key ends in {context.firmware_partial}, not {partial}: a different "
+            classification.evidence.append(f"the firmware (OA3) key ends in {context.firmware_partial}, not {partial}: a different "
                                     "key than the firmware key is installed")
-    if verdict.method not in ("kms", "ad_based", "token", "kms_host") and context.service_kms_host:
-        verdict.evidence.append(f"a KMS host ({context.service_kms_host}) is configured on the licensing service, but the "
+    if classification.method not in ("kms", "ad_based", "token", "kms_host") and context.service_kms_host:
+        classification.evidence.append(f"a KMS host ({context.service_kms_host}) is configured on the licensing service, but the "
                                 "Windows product is not a volume client and does not use it (another product, such as "
                                 "Office, probably set it)")
 
@@ -360,29 +338,29 @@ def _firmware_key_installed(product: dict, channel: str | None, context: _Contex
     return is_oem_dm and context.firmware_partial is not None and context.firmware_partial == product.get("PartialProductKey")
 
 
-def _classify_volume_client(product: dict, channel_words: str, verdict: _Verdict) -> None:
+def _classify_volume_client(product: dict, channel_words: str, classification: _Classification) -> None:
     """Decision table row 4: a GVLK client activated by Active Directory, a token or KMS."""
     partial = product.get("PartialProductKey")
     key_words = f", partial key {partial} is the GVLK for {GVLK_KEYS[partial]}" if partial in GVLK_KEYS else ""
-    verdict.evidence.append(f"{channel_words}{key_words}: a volume (KMS client) licence")
+    classification.evidence.append(f"{channel_words}{key_words}: a volume (KMS client) licence")
     last_type = product.get("VLActivationType")
     if last_type == 1 or product.get("ADActivationObjectName"):
-        verdict.method = "ad_based"
+        classification.method = "ad_based"
         name = product.get("ADActivationObjectName")
-        verdict.evidence.append("activated by Active Directory-based activation ("
+        classification.evidence.append("activated by Active Directory-based activation ("
                                 + (f"activation object {name}" if name else "VLActivationType 1") + ")")
     elif last_type == 3 or product.get("TokenActivationILVID") is not None:
-        verdict.method = "token"
-        verdict.evidence.append(f"activated by token-based activation (TokenActivationILVID {product.get('TokenActivationILVID')})")
+        classification.method = "token"
+        classification.evidence.append(f"activated by token-based activation (TokenActivationILVID {product.get('TokenActivationILVID')})")
     else:
-        verdict.method = "kms"
+        classification.method = "kms"
         host = product.get("KeyManagementServiceMachine") or product.get("DiscoveredKeyManagementServiceMachineName")
-        verdict.evidence.append("activated by a KMS host" + (f" ({host})" if host else ""))
+        classification.evidence.append("activated by a KMS host" + (f" ({host})" if host else ""))
     grace = product.get("GracePeriodRemaining")
-    if verdict.method in _EXPIRING_VOLUME_METHODS and grace is not None and grace > KMS_VALIDITY_LIMIT_MINUTES:
-        verdict.warnings.append(
-            f"the remaining volume activation validity of {grace} minutes ({_days(grace)} days) exceeds the "
-            f"{KMS_VALIDITY_LIMIT_MINUTES}-minute (180-day) maximum of a KMS or Active Directory activation; "
+    if classification.method in _EXPIRING_VOLUME_METHODS and grace is not None and grace > KMS_VALIDITY_MINUTES:
+        classification.warnings.append(
+            f"the remaining volume activation validity of {grace} minutes ({days_as_slmgr_shows(grace)} days) exceeds the "
+            f"{KMS_VALIDITY_MINUTES}-minute ({KMS_VALIDITY_DAYS}-day) maximum of a KMS or Active Directory activation; "
             "this is not how a genuine KMS host activates (KMS38-style anomaly)")
 
 
@@ -506,7 +484,7 @@ def build_facts(document, collected_at: datetime) -> dict:
     """
     if not isinstance(collected_at, datetime) or collected_at.tzinfo is None:
         raise ValueError("collected_at: expected a timezone-aware datetime")
-    document = normalise_document(document)
+    document = normalize_document(document)
     warnings = list(document["warnings"])
 
     primary, others, add_ons = choose_primary_product(document["products"])
@@ -526,8 +504,8 @@ def build_facts(document, collected_at: datetime) -> dict:
         family = primary.get("LicenseFamily") or ""
         context.is_server = True if family.lower().startswith("server") else None
     channel, channel_source = derive_channel(primary)
-    verdict = _classify(primary, channel, channel_source, context)
-    warnings.extend(verdict.warnings)
+    classification = _classify(primary, channel, channel_source, context)
+    warnings.extend(classification.warnings)
 
     status = primary.get("LicenseStatus")
     grace = primary.get("GracePeriodRemaining")
@@ -542,7 +520,7 @@ def build_facts(document, collected_at: datetime) -> dict:
         "collected_at": _iso(collected_at),
         "license_status": _status_name(status),
         "license_status_code": status if status in LICENSE_STATUS_NAMES else None,
-        "license_status_reason": _hex(reason),
+        "license_status_reason": hresult_text(reason),
         "license_status_reason_text": HRESULT_TEXTS.get(reason) if reason is not None else None,
         "genuine_status": primary.get("GenuineStatus"),
         "product": {
@@ -556,10 +534,10 @@ def build_facts(document, collected_at: datetime) -> dict:
             "product_key_id": primary.get("ProductKeyID"),
         },
         "activation": {
-            "method": verdict.method,
-            "digital_license": verdict.digital_license,
+            "method": classification.method,
+            "digital_license": classification.digital_license,
             "permanent": status == LICENSE_STATUS_LICENSED and grace == 0,
-            "evidence": verdict.evidence,
+            "evidence": classification.evidence,
             "microsoft_account_linked": None,
         },
         "grace_remaining_minutes": grace,
@@ -568,11 +546,11 @@ def build_facts(document, collected_at: datetime) -> dict:
         "kms": _kms_block(primary, document["service"], is_volume, is_host),
         "ad_activation": ({"object_name": primary.get("ADActivationObjectName"),
                            "object_dn": primary.get("ADActivationObjectDN")}
-                          if verdict.method == "ad_based" or primary.get("ADActivationObjectName") else None),
-        "token_activation": ({"ilvid": primary.get("TokenActivationILVID")} if verdict.method == "token" else None),
+                          if classification.method == "ad_based" or primary.get("ADActivationObjectName") else None),
+        "token_activation": ({"ilvid": primary.get("TokenActivationILVID")} if classification.method == "token" else None),
         "avma": ({"host_machine_name": primary.get("AutomaticVMActivationHostMachineName"),
                   "last_activation_time": _iso(primary.get("AutomaticVMActivationLastActivationTime"))}
-                 if verdict.method == "avma" else None),
+                 if classification.method == "avma" else None),
         "subscription": {
             "edition_id_mismatch": bool(document["edition_id"] and family
                                         and document["edition_id"].lower() != family.lower()),

@@ -15,16 +15,10 @@ import os
 import re
 from typing import NamedTuple
 
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import truncate
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import COLLECTOR_MARKER, POWERSHELL_PREFIX, WINDOWS_COMMAND_LINE_LIMIT
+
 COLLECTOR_PATH = os.path.join(os.path.dirname(__file__), "collector.ps1")
-COLLECTOR_MARKER = "# licensing.windows collector schema=1"
-
-# What ansible-core's PowerShell shell plugin uses; a command that starts with exactly this
-# prefix is passed through by the winrm connection instead of being encoded a second time.
-_POWERSHELL_PREFIX = "PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand "
-
-# WinRS runs the command line through cmd.exe, whose limit is 8191 characters.
-WINDOWS_COMMAND_LINE_LIMIT = 8191
-
 _STDERR_LIMIT = 2000
 
 
@@ -60,7 +54,7 @@ def collector_script() -> str:
 def build_collector_command() -> str:
     """The complete command line: PowerShell with the script as -EncodedCommand (UTF-16-LE, base64)."""
     encoded = base64.b64encode(collector_script().encode("utf-16-le")).decode("ascii")
-    command = _POWERSHELL_PREFIX + encoded
+    command = POWERSHELL_PREFIX + encoded
     if len(command) > WINDOWS_COMMAND_LINE_LIMIT:
         # A packaging error, not a host problem: fail loudly rather than let Windows truncate it.
         raise ValueError(
@@ -80,9 +74,7 @@ def _plain_stderr(stderr: str) -> str:
         parts = _CLIXML_STRING.findall(text)
         text = "".join(parts).replace("_x000D__x000A_", "\n").replace("_x000D_", "").replace("_x000A_", "\n")
     text = text.strip()
-    if len(text) > _STDERR_LIMIT:
-        text = text[:_STDERR_LIMIT] + " ...[truncated]"
-    return text
+    return truncate(text, _STDERR_LIMIT)
 
 
 def interpret_failed_run(run: CollectorRun) -> tuple[str, str]:

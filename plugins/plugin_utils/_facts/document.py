@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, licensing.windows contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse and normalise the collector document (schema 1, docs/architecture.md).
+"""Parse and normalize the collector document (schema 1, docs/architecture.md).
 
 The document comes from a host, so every value is untrusted: types are checked and
 coerced, strings are cleaned (control characters, length cap, product keys masked), and
@@ -25,14 +25,16 @@ from datetime import datetime, timedelta, timezone
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog import UINT32_NOT_APPLICABLE
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
-from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
+from ansible_collections.licensing.windows.plugins.plugin_utils._messages import shown, type_word
+from ansible_collections.licensing.windows.plugins.plugin_utils._values import flag, hresult, hresult_text, uint32
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import HOST_IDENTIFIER, HOST_STRING_MAX_CHARS, HOST_TEXT, clean_text, strip_hidden
 
 SCHEMA_VERSION = 1
 
-# Longest string kept from a host. Real values are far shorter (the longest, an AD DN, is
-# rarely over 200 characters); the cap keeps a hostile host from bloating facts and reports.
-MAX_STRING_LENGTH = 512
-TRUNCATION_MARKER = "...[truncated]"
+# Longest string kept from a host (_text.HOST_STRING_MAX_CHARS). Real values are far shorter
+# (the longest, an AD DN, is rarely over 200 characters); the cap keeps a hostile host from
+# bloating facts and reports.
+MAX_STRING_LENGTH = HOST_STRING_MAX_CHARS
 
 # A real host has a handful of keyed Windows rows and at most a few collector errors.
 MAX_PRODUCTS = 64
@@ -110,13 +112,6 @@ ERROR_FIELDS = {
     "message": TEXT,
 }
 
-_UINT32_MAX = 0xFFFFFFFF
-
-# C0/C1 controls, zero-width and bidirectional-override characters: they can break log lines,
-# CSV rows and terminals, or make a value display as something else.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
-_SPACES = re.compile(r"\s{2,}")
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
 # CIM's "no date" is FILETIME 0 = 1601-01-01. Get-CimInstance turns it into *local* time, so
@@ -136,27 +131,7 @@ _DMTF_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})\.(\d{6})([
 
 
 def _fail(field: str, expected: str, value) -> LicenseFactsError:
-    shown = clean_text(repr(value), limit=80)
-    return LicenseFactsError("schema_mismatch", f"{field}: expected {expected}, got {shown}")
-
-
-def _cap(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:max(limit - len(TRUNCATION_MARKER), 0)] + TRUNCATION_MARKER
-
-
-def clean_text(value: str, limit: int = MAX_STRING_LENGTH) -> str:
-    """Free text from a host: controls -> spaces, whitespace collapsed, keys masked, length capped."""
-    text = _CONTROL_CHARACTERS.sub(" ", value)
-    text = _SPACES.sub(" ", text).strip()
-    return _cap(mask_product_keys(text), limit)
-
-
-def clean_identifier(value: str, limit: int = MAX_STRING_LENGTH) -> str:
-    """An identifier from a host: controls removed, surrounding whitespace stripped, keys masked, capped."""
-    text = _CONTROL_CHARACTERS.sub("", value).strip()
-    return _cap(mask_product_keys(text), limit)
+    return LicenseFactsError("schema_mismatch", f"{field}: expected {expected}, got {shown(value)}")
 
 
 def _to_string(value, field: str, kind: str) -> str | None:
@@ -165,23 +140,15 @@ def _to_string(value, field: str, kind: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise _fail(field, "a string or null", value)
     text = value if isinstance(value, str) else str(value)
-    cleaned = clean_text(text) if kind == TEXT else clean_identifier(text)
+    cleaned = clean_text(text, MAX_STRING_LENGTH, HOST_TEXT if kind == TEXT else HOST_IDENTIFIER)
     return cleaned or None
 
 
 def _to_uint32(value, field: str) -> int | None:
     if value is None:
         return None
-    number = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    if number is None or not 0 <= number <= _UINT32_MAX:
+    number = uint32(value)
+    if number is None:
         raise _fail(field, "an unsigned 32-bit integer or null", value)
     return number
 
@@ -190,31 +157,19 @@ def _to_hresult(value, field: str) -> int | None:
     """HRESULTs arrive as uint32 from CIM, as signed int32 from .NET and as "0x..." strings from the collector."""
     if value is None:
         return None
-    number = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"0[xX][0-9A-Fa-f]{1,16}", text):
-            number = int(text, 16)
-        elif re.fullmatch(r"-?\d{1,20}", text):
-            number = int(text)
-    # Negative int32 and sign-extended 64-bit forms (0xFFFFFFFF80041003) keep their low 32 bits.
-    if number is None or not -(1 << 31) <= number <= 0xFFFFFFFFFFFFFFFF:
+    number = hresult(value)
+    if number is None:
         raise _fail(field, "an HRESULT (unsigned 32-bit integer or '0x' + hex digits) or null", value)
-    return number & _UINT32_MAX
+    return number
 
 
 def _to_boolean(value, field: str) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise _fail(field, "a boolean or null", value)
+    if value is None:
+        return None
+    parsed = flag(value)
+    if parsed is None:
+        raise _fail(field, "a boolean or null", value)
+    return parsed
 
 
 def _no_date(moment: datetime) -> datetime | None:
@@ -288,7 +243,7 @@ def _coerce(value, kind: str, field: str):
     return parse_cim_datetime(value, field)
 
 
-def _normalise_object(value, fields: dict, field: str) -> dict:
+def _normalize_object(value, fields: dict, field: str) -> dict:
     if not isinstance(value, dict):
         raise _fail(field, "an object", value)
     return {name: _coerce(value.get(name), kind, f"{field}.{name}") for name, kind in fields.items()}
@@ -305,17 +260,17 @@ def _as_list(value, field: str) -> list:
     return value
 
 
-def _normalise_service(value, warnings: list) -> dict | None:
+def _normalize_service(value, warnings: list) -> dict | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         raise _fail("service", "an object or null", value)
-    service = _normalise_object(value, SERVICE_FIELDS, "service")
+    service = _normalize_object(value, SERVICE_FIELDS, "service")
     full_key = value.get("OA3xOriginalProductKey")
     if isinstance(full_key, str) and full_key.strip():
         # The collector must cut the firmware key on the host; if a full key arrived anyway,
         # keep only what the schema allows and say so.
-        key = _CONTROL_CHARACTERS.sub("", full_key).strip()
+        key = strip_hidden(full_key)
         if service["OA3xOriginalProductKeyPartial"] is None and len(key) >= 5:
             service["OA3xOriginalProductKeyPartial"] = key[-5:]
         warnings.append("the document carried the full firmware product key (OA3xOriginalProductKey); "
@@ -326,24 +281,22 @@ def _normalise_service(value, warnings: list) -> dict | None:
     return service
 
 
-def _normalise_product(value, index: int) -> dict:
-    product = _normalise_object(value, PRODUCT_FIELDS, f"products[{index}]")
+def _normalize_product(value, index: int) -> dict:
+    product = _normalize_object(value, PRODUCT_FIELDS, f"products[{index}]")
     for name in ("PartialProductKey", "ID", "ApplicationID", "LicenseDependsOn"):
         if product[name] is not None:
             product[name] = product[name].upper() if name == "PartialProductKey" else product[name].lower()
     return product
 
 
-def _normalise_error(value, index: int) -> dict:
-    entry = _normalise_object(value, ERROR_FIELDS, f"errors[{index}]")
-    hresult = entry["hresult"]
-    entry["hresult"] = None if hresult is None else "0x%08X" % hresult
+def _normalize_error(value, index: int) -> dict:
+    entry = _normalize_object(value, ERROR_FIELDS, f"errors[{index}]")
+    entry["hresult"] = hresult_text(entry["hresult"])
     return entry
 
 
 def _json_type(value) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
+    return type_word(value, mapping="an object", sequence="an array", number="a number")
 
 
 def _check_schema(document) -> None:
@@ -356,13 +309,13 @@ def _check_schema(document) -> None:
         raise _fail("schema", str(SCHEMA_VERSION), schema)
 
 
-def normalise_document(document) -> dict:
-    """Validate a collector document and return it normalised.
+def normalize_document(document) -> dict:
+    """Validate a collector document and return it normalized.
 
     The result has the keys ``schema``, ``os`` (dict or None), ``edition_id`` (str or None),
     ``service`` (dict or None), ``products`` (list of dicts), ``errors`` (list of
     ``{source, hresult, message}``, hresult as ``0x`` + 8 upper-case hex digits) and
-    ``warnings`` (what normalisation had to drop). Raises LicenseFactsError(schema_mismatch)
+    ``warnings`` (what normalization had to drop). Raises LicenseFactsError(schema_mismatch)
     naming the offending field.
     """
     _check_schema(document)
@@ -370,7 +323,7 @@ def normalise_document(document) -> dict:
 
     os_info = document.get("os")
     if os_info is not None:
-        os_info = _normalise_object(os_info, OS_FIELDS, "os")
+        os_info = _normalize_object(os_info, OS_FIELDS, "os")
 
     edition_id = _to_string(document.get("edition_id"), "edition_id", IDENT)
 
@@ -388,9 +341,9 @@ def normalise_document(document) -> dict:
         "schema": SCHEMA_VERSION,
         "os": os_info,
         "edition_id": edition_id,
-        "service": _normalise_service(document.get("service"), warnings),
-        "products": [_normalise_product(row, index) for index, row in enumerate(rows)],
-        "errors": [_normalise_error(entry, index) for index, entry in enumerate(entries)],
+        "service": _normalize_service(document.get("service"), warnings),
+        "products": [_normalize_product(row, index) for index, row in enumerate(rows)],
+        "errors": [_normalize_error(entry, index) for index, entry in enumerate(entries)],
         "warnings": warnings,
     }
 
@@ -413,7 +366,7 @@ def parse_collector_output(stdout) -> dict:
     except ValueError as exc:
         raise LicenseFactsError(
             "output_not_json",
-            f"stdout: expected one JSON document, got text starting {clean_text(text, limit=120)!r} ({exc.msg})",
+            f"stdout: expected one JSON document, got text starting {clean_text(text, 120, HOST_TEXT)!r} ({exc.msg})",
         ) from None
     _check_schema(document)
     return document

@@ -18,15 +18,15 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import (
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import host_sort_key
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import (
     ACTIVATION_METHODS,
     FACT_KEYS,
     REASONS,
     STATUSES,
-    PolicyError,
-    host_sort_key,
-    normalize_policy,
 )
+from ansible_collections.licensing.windows.plugins.plugin_utils._messages import got, shown, type_word
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import (
     ERROR_CODE_MAX_CHARS,
     ERROR_MESSAGE_MAX_CHARS,
@@ -62,7 +62,6 @@ _FACT_TYPES = {
     "kms_host": str,
     "firmware_key_present": bool,
 }
-_TYPE_WORDS = {str: "a string", bool: "a boolean", int: "an integer"}
 
 
 class ReportError(ValueError):
@@ -101,22 +100,15 @@ def generator_name() -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _type_word(value) -> str:
-    if value is None:
-        return "null"
-    for kind in (bool, int, str):
-        if isinstance(value, kind):
-            return _TYPE_WORDS[kind]
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__
+# A report is JSON, so a mapping is "an object" in its messages.
+def _kind(value) -> str:
+    return type_word(value, mapping="an object")
+
+
+def _got(value) -> str:
+    return got(value, mapping="an object")
 
 
 def _get(mapping: Mapping, key: str, where: str, expected: str):
@@ -134,19 +126,19 @@ def _string(value, where: str, limit: int, *, nullable: bool = False, non_empty:
         expected = "a non-empty string" if non_empty else "a string"
         if nullable:
             expected += " or null"
-        raise ReportError(f"{where}: expected {expected}, got {_type_word(value)} {_shown(value)}")
+        raise ReportError(f"{where}: expected {expected}, got {_got(value)}")
     return clean_text(value, limit)
 
 
 def _object(value, where: str) -> Mapping:
     if not isinstance(value, Mapping):
-        raise ReportError(f"{where}: expected an object, got {_type_word(value)} {_shown(value)}")
+        raise ReportError(f"{where}: expected an object, got {_got(value)}")
     return value
 
 
 def _list(value, where: str, what: str) -> list:
     if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
-        raise ReportError(f"{where}: expected a list of {what}, got {_type_word(value)} {_shown(value)}")
+        raise ReportError(f"{where}: expected a list of {what}, got {_got(value)}")
     return list(value)
 
 
@@ -159,7 +151,7 @@ def _timestamp(value, where: str) -> str:
         except ValueError:
             moment = None
     if not isinstance(moment, datetime):
-        raise ReportError(f"{where}: expected an ISO-8601 date and time such as 2026-11-21T10:00:00Z, got {_shown(value)}")
+        raise ReportError(f"{where}: expected an ISO-8601 date and time such as 2026-11-21T10:00:00Z, got {shown(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -168,7 +160,7 @@ def _timestamp(value, where: str) -> str:
 def _policy(value, prefix: str) -> dict:
     """The normalized policy; errors read "<prefix>policy.<field>: ..." like the filter's."""
     if not isinstance(value, Mapping):
-        raise ReportError(f"{prefix}policy: expected an object, got {_type_word(value)} {_shown(value)}")
+        raise ReportError(f"{prefix}policy: expected an object, got {_got(value)}")
     try:
         return normalize_policy(value)
     except PolicyError as exc:
@@ -180,7 +172,9 @@ def _facts(value, where: str) -> dict:
     clean = {}
     for key in FACT_KEYS:
         kind = _FACT_TYPES[key]
-        item = _get(facts, key, where, f"{_TYPE_WORDS[kind]} or null")
+        # kind() is the type's empty value ("", False, 0), which type_word names as the type.
+        expected = f"{type_word(kind())} or null"
+        item = _get(facts, key, where, expected)
         if item is None:
             clean[key] = None
         elif kind is str and isinstance(item, str):
@@ -190,7 +184,7 @@ def _facts(value, where: str) -> dict:
         elif kind is int and isinstance(item, int) and not isinstance(item, bool):
             clean[key] = int(item)
         else:
-            raise ReportError(f"{where}.{key}: expected {_TYPE_WORDS[kind]} or null, got {_type_word(item)} {_shown(item)}")
+            raise ReportError(f"{where}.{key}: expected {expected}, got {_got(item)}")
     return clean
 
 
@@ -208,7 +202,7 @@ def _reasons(value, where: str) -> list[str]:
     reasons = set()
     for index, item in enumerate(_list(value, where, "reason codes")):
         if item not in REASONS:
-            raise ReportError(f"{where}[{index}]: expected one of {', '.join(REASONS)}, got {_type_word(item)} {_shown(item)}")
+            raise ReportError(f"{where}[{index}]: expected one of {', '.join(REASONS)}, got {_got(item)}")
         reasons.add(str(item))
     return [reason for reason in REASONS if reason in reasons]
 
@@ -227,7 +221,7 @@ def clean_verdict(value, where: str) -> dict:
     verdict = _object(value, where)
     status = _get(verdict, "status", where, f"one of {', '.join(STATUSES)}")
     if status not in STATUSES:
-        raise ReportError(f"{where}.status: expected one of {', '.join(STATUSES)}, got {_type_word(status)} {_shown(status)}")
+        raise ReportError(f"{where}.status: expected one of {', '.join(STATUSES)}, got {_got(status)}")
     return {
         "host": _string(_get(verdict, "host", where, "the host name"), f"{where}.host", HOST_MAX_CHARS, non_empty=True),
         "status": str(status),
@@ -306,7 +300,7 @@ def build_report(verdicts, policy, generated_at, generator) -> dict:
     elif isinstance(verdicts, (list, tuple)):
         items = [(f"verdicts[{index}]", value) for index, value in enumerate(verdicts)]
     else:
-        raise ReportError(f"verdicts: expected a list of verdicts or a dictionary of host name to verdict, got {_type_word(verdicts)}")
+        raise ReportError(f"verdicts: expected a list of verdicts or a dictionary of host name to verdict, got {_kind(verdicts)}")
     hosts = _deduplicate_names([clean_verdict(value, where) for where, value in items])
     return _assemble(
         hosts,
@@ -350,7 +344,7 @@ def _read_source(source) -> tuple[str, str]:
         except OSError as exc:
             raise ReportError(f"{name}: cannot read the report: {exc.strerror or exc}") from exc
     else:
-        raise ReportError(f"report: expected a file path or the report's JSON text, got {_type_word(source)}")
+        raise ReportError(f"report: expected a file path or the report's JSON text, got {_kind(source)}")
     try:
         return name, data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -359,20 +353,20 @@ def _read_source(source) -> tuple[str, str]:
 
 def _validate_document(document, name: str) -> LoadedReport:
     if not isinstance(document, Mapping):
-        raise ReportError(f"{name}: expected a JSON object (a license-audit.json report), got {_type_word(document)}")
+        raise ReportError(f"{name}: expected a JSON object (a license-audit.json report), got {_kind(document)}")
     if "schema" not in document:
         raise ReportError(f"{name}: not a license audit report: the 'schema' field is missing (expected {SCHEMA!r})")
     if document["schema"] != SCHEMA:
-        raise ReportError(f"{name}: schema: expected {SCHEMA!r}, got {_shown(document['schema'])}")
+        raise ReportError(f"{name}: schema: expected {SCHEMA!r}, got {shown(document['schema'])}")
     where = f"{name}:"
     summary = _object(_get(document, "summary", where, "an object"), f"{name}: summary")
     if not isinstance(summary.get("total"), int) or isinstance(summary.get("total"), bool):
-        raise ReportError(f"{name}: summary.total: expected an integer, got {_shown(summary.get('total'))}")
+        raise ReportError(f"{name}: summary.total: expected an integer, got {shown(summary.get('total'))}")
     for key in ("by_status", "by_method", "by_reason"):
         counts = _object(_get(summary, key, f"{name}: summary", "an object"), f"{name}: summary.{key}")
         for label, count in counts.items():
             if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-                raise ReportError(f"{name}: summary.{key}.{label}: expected a non-negative integer, got {_shown(count)}")
+                raise ReportError(f"{name}: summary.{key}.{label}: expected a non-negative integer, got {shown(count)}")
     hosts = [
         clean_verdict(value, f"{name}: hosts[{index}]")
         for index, value in enumerate(_list(_get(document, "hosts", where, "a list of verdicts"), f"{name}: hosts", "verdicts"))

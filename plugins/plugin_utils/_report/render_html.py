@@ -22,7 +22,11 @@ import os
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import REASON_DESCRIPTIONS, REASONS, STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import (
+    REASONS,
+    REASON_DESCRIPTIONS,
+    STATUSES,
+)
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")

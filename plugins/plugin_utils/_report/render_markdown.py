@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import REASONS, STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REASONS, STATUSES
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER, clean_text
 
 # Rows of the "hosts that need attention" table before "... and N more".

@@ -9,7 +9,7 @@ MAX_HOST_ROWS), in fixed-width columns that a terminal or a CI log shows as a ta
 
 from __future__ import annotations
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import STATUSES
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import clean_text
 
 MAX_HOST_ROWS = 50

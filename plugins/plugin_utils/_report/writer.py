@@ -22,16 +22,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_j
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import ReportError
-
-REPORT_FORMATS = ("json", "csv", "html", "junit", "markdown")
-
-REPORT_FILE_NAMES = {
-    "json": "license-audit.json",
-    "csv": "license-audit.csv",
-    "html": "license-audit.html",
-    "junit": "license-audit-junit.xml",
-    "markdown": "license-audit.md",
-}
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REPORT_FILE_NAMES, REPORT_FORMATS
 
 RENDERERS = {
     "json": render_json,

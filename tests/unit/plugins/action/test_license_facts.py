@@ -13,7 +13,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 
 from ansible_collections.licensing.windows.plugins.action import license_facts
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdict
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import build_collector_command
 from ansible_collections.licensing.windows.tests.unit.plugins.plugin_utils._facts.profile_documents import collector_stdout, load_profile
 

@@ -9,18 +9,19 @@ import json
 
 import pytest
 
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.kms_host import parse_kms_host
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import (
     DEFAULT_POLICY,
-    FACT_KEYS,
-    REASONS,
     PolicyError,
-    host_sort_key,
     normalize_policy,
-    parse_kms_host,
+)
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import (
+    host_sort_key,
     verdict,
     verdicts,
     verdicts_from_mapping,
 )
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import FACT_KEYS, REASONS
 
 DAY = 1440
 FULL_KEY = "ABCDE-FGHIJ-KLMNO-PQRST-VWXYZ"
@@ -322,7 +323,7 @@ def test_product_key_client_is_not_a_digital_entitlement():
     steps = "\n".join(result["remediation"])
     for words in ("Settings > Accounts > Your info", "Microsoft account", "administrator", "Settings > System > Activation",
                   "Windows is activated with a digital license", "Change product key", "Troubleshoot",
-                  "add product_key to license_audit_entitled_methods"):
+                  "add product_key to the policy's entitled_methods (role: license_audit_entitled_methods)"):
         assert words in steps
     assert result["error"] is None
 
@@ -340,7 +341,7 @@ def test_tightened_policy_rejects_the_firmware_key():
     facts = make_facts(activation={"method": "oem_firmware_key", "digital_license": False}, firmware_key={"present": True})
     result = judge(facts, entitled_methods=["digital_license", "subscription"])
     assert result["reasons"] == ["not_digital_entitlement"]
-    assert "add oem_firmware_key to license_audit_entitled_methods" in result["remediation"][-1]
+    assert "add oem_firmware_key to the policy's entitled_methods (role: license_audit_entitled_methods)" in result["remediation"][-1]
     assert result["facts"]["firmware_key_present"] is True
 
 

@@ -16,7 +16,8 @@ import pytest
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import build_facts
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import parse_collector_output
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import FACT_KEYS, REASONS, verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdict
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import FACT_KEYS, REASONS
 
 # The helper next to this file, imported by its full name: ansible-test runs unit tests in
 # importlib mode, where a test's own directory is not on sys.path.

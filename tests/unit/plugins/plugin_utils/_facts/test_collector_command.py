@@ -10,12 +10,15 @@ import re
 import pytest
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import (
-    COLLECTOR_MARKER,
-    WINDOWS_COMMAND_LINE_LIMIT,
     CollectorRun,
     build_collector_command,
     collector_script,
     interpret_failed_run,
+)
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import (
+    COLLECTOR_MARKER,
+    WINDOWS_COMMAND_LINE_LIMIT,
 )
 
 
@@ -73,5 +76,5 @@ def test_failed_runs_get_a_stable_code_and_a_message_that_says_what_to_do(run, c
 
 def test_long_stderr_is_cut_with_a_marker():
     _code, message = interpret_failed_run(CollectorRun(1, "", "x" * 10000))
-    assert "...[truncated]" in message
+    assert message.endswith(TRUNCATION_MARKER)
     assert len(message) < 2300

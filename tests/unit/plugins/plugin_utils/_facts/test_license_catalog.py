@@ -9,6 +9,7 @@ import re
 import pytest
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts import catalog
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import KMS_VALIDITY_MINUTES
 
 KEY_TABLES = {"GENERIC_KEYS": catalog.GENERIC_KEYS, "GVLK_KEYS": catalog.GVLK_KEYS, "AVMA_KEYS": catalog.AVMA_KEYS}
 
@@ -41,7 +42,7 @@ def test_hresults_are_uint32():
     for hresult in catalog.HRESULT_TEXTS:
         assert 0 <= hresult <= 0xFFFFFFFF
     assert catalog.STORE_BASED_ACTIVATION == 1074066433
-    assert catalog.KMS_VALIDITY_LIMIT_MINUTES == 180 * 24 * 60
+    assert KMS_VALIDITY_MINUTES == 180 * 24 * 60
 
 
 def test_application_ids_are_lower_case_guids():

@@ -15,7 +15,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifie
     choose_primary_product,
     derive_channel,
 )
-from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import normalise_document
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import normalize_document
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import (
     ERROR_CODES,
     LicenseFactsError,
@@ -124,7 +124,7 @@ def test_tie_break_between_two_licensed_rows_is_documented_and_stable():
     first = product(ID="11111111-0000-0000-0000-000000000000", PartialProductKey="AAAAA", LicenseDependsOn="x")
     second = product(ID="22222222-0000-0000-0000-000000000000", PartialProductKey="BBBBB")
     third = product(ID="33333333-0000-0000-0000-000000000000", PartialProductKey="CCCCC")
-    primary, others, add_ons = choose_primary_product(normalise_document(document([third, first, second]))["products"])
+    primary, others, add_ons = choose_primary_product(normalize_document(document([third, first, second]))["products"])
     # Without LicenseDependsOn first, then ascending activation ID.
     assert primary["PartialProductKey"] == "BBBBB"
     assert [row["PartialProductKey"] for row in others] == ["CCCCC", "AAAAA"]

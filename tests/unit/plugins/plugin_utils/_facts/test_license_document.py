@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: (c) 2026, licensing.windows contributors
-"""Parsing and normalising the collector document: dates, sentinels, types, hostile values, errors."""
+"""Parsing and normalizing the collector document: dates, sentinels, types, hostile values, errors."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import (
     MAX_PRODUCTS,
     MAX_STRING_LENGTH,
-    TRUNCATION_MARKER,
-    normalise_document,
+    normalize_document,
     parse_cim_datetime,
     parse_collector_output,
 )
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
+from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER
 
 UTC = timezone.utc
 WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"
@@ -44,7 +44,7 @@ def document(**values) -> dict:
 
 def expect_schema_error(doc, *fragments):
     with pytest.raises(LicenseFactsError) as caught:
-        normalise_document(doc)
+        normalize_document(doc)
     assert caught.value.code == "schema_mismatch"
     for fragment in fragments:
         assert fragment in str(caught.value)
@@ -92,14 +92,14 @@ def test_unparseable_dates_name_the_field(value):
 def test_powershell_51_escaped_slashes_are_json_and_parse():
     text = json.dumps(document()).replace("/Date(", "\\/Date(").replace(")/", ")\\/")
     assert '"\\/Date(-11644473600000)\\/"' in text
-    doc = normalise_document(parse_collector_output(text))
+    doc = normalize_document(parse_collector_output(text))
     assert doc["products"][0]["EvaluationEndDate"] is None
 
 
 # ---- values and sentinels -------------------------------------------------------------------------------------
 
 def test_uint32_not_applicable_becomes_none_only_where_it_means_that():
-    doc = normalise_document(document(products=[product(
+    doc = normalize_document(document(products=[product(
         TokenActivationILVID=4294967295, VLActivationInterval=4294967295, GracePeriodRemaining=4294967295,
         LicenseStatusReason=4294967295, KeyManagementServicePort=1688)]))
     row = doc["products"][0]
@@ -114,7 +114,7 @@ def test_uint32_not_applicable_becomes_none_only_where_it_means_that():
     (3221549172, 0xC004F074), (-1073418124, 0xC004F074), ("0xC004F074", 0xC004F074), ("0xFFFFFFFFC004F074", 0xC004F074),
 ])
 def test_hresult_forms(value, expected):
-    assert normalise_document(document(products=[product(LicenseStatusReason=value)]))["products"][0][
+    assert normalize_document(document(products=[product(LicenseStatusReason=value)]))["products"][0][
         "LicenseStatusReason"] == expected
 
 
@@ -122,13 +122,13 @@ def test_missing_properties_are_none_and_unknown_ones_dropped():
     row = product()
     del row["ProductKeyChannel"]
     row["SomethingElse"] = "<script>"
-    normalised = normalise_document(document(products=[row]))["products"][0]
-    assert normalised["ProductKeyChannel"] is None
-    assert "SomethingElse" not in normalised
+    normalized = normalize_document(document(products=[row]))["products"][0]
+    assert normalized["ProductKeyChannel"] is None
+    assert "SomethingElse" not in normalized
 
 
-def test_identifiers_are_normalised():
-    row = normalise_document(document(products=[product(
+def test_identifiers_are_normalized():
+    row = normalize_document(document(products=[product(
         ID="4DE7CB65-CDF1-4DE9-8AE8-E3CCE27B9F2C", ApplicationID="55C92734-D682-4D71-983E-D6EC3F16059F",
         PartialProductKey=" 3v66t ")]))["products"][0]
     assert row["ID"] == "4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c"
@@ -137,7 +137,7 @@ def test_identifiers_are_normalised():
 
 
 def test_empty_strings_become_none():
-    doc = normalise_document(document(edition_id="", service={"KeyManagementServiceMachine": "  ",
+    doc = normalize_document(document(edition_id="", service={"KeyManagementServiceMachine": "  ",
                                                               "OA3xOriginalProductKeyDescription": ""}))
     assert doc["edition_id"] is None
     assert doc["service"]["KeyManagementServiceMachine"] is None
@@ -146,12 +146,12 @@ def test_empty_strings_become_none():
 
 def test_one_product_object_instead_of_a_list_is_accepted():
     # Windows PowerShell unrolls one-element arrays in some pipelines.
-    doc = normalise_document(document(products=product()))
+    doc = normalize_document(document(products=product()))
     assert len(doc["products"]) == 1
 
 
 def test_failed_classes_are_null():
-    doc = normalise_document(document(os=None, service=None, products=[], edition_id=None, errors=[
+    doc = normalize_document(document(os=None, service=None, products=[], edition_id=None, errors=[
         {"source": "SoftwareLicensingProduct", "hresult": "0xFFFFFFFF80041003", "message": "Access denied "},
         {"source": "Registry", "hresult": -2147024891, "message": "Access is denied."},
     ]))
@@ -197,13 +197,13 @@ def test_document_must_be_an_object(value, kind):
 def test_type_errors_name_the_field(doc, fragments):
     if not fragments:
         # A number where a string belongs is written out as text (PowerShell may emit BuildNumber unquoted).
-        assert normalise_document(doc)["edition_id"] == "5.5"
+        assert normalize_document(doc)["edition_id"] == "5.5"
         return
     expect_schema_error(doc, *fragments)
 
 
 def test_numeric_strings_and_floats_are_accepted_as_uint32():
-    row = normalise_document(document(products=[product(LicenseStatus="1", GracePeriodRemaining=120.0)]))["products"][0]
+    row = normalize_document(document(products=[product(LicenseStatus="1", GracePeriodRemaining=120.0)]))["products"][0]
     assert row["LicenseStatus"] == 1 and row["GracePeriodRemaining"] == 120
 
 
@@ -244,7 +244,7 @@ def test_non_text_stdout():
 # ---- hostile values -------------------------------------------------------------------------------------------
 
 def test_control_characters_and_newlines():
-    row = normalise_document(document(products=[product(
+    row = normalize_document(document(products=[product(
         Name="Windows\r\nInjected: line\x1b[31m red\x00", ID="4de7cb65\n-cdf1", LicenseFamily="Pro\u202efessional")]))[
         "products"][0]
     assert row["Name"] == "Windows Injected: line [31m red"
@@ -254,12 +254,12 @@ def test_control_characters_and_newlines():
 
 def test_html_is_kept_as_text():
     # Escaping is the renderers' job; the value must arrive unchanged but on one line.
-    row = normalise_document(document(products=[product(Description="<img src=x onerror=alert(1)> & 'q'")]))["products"][0]
+    row = normalize_document(document(products=[product(Description="<img src=x onerror=alert(1)> & 'q'")]))["products"][0]
     assert row["Description"] == "<img src=x onerror=alert(1)> & 'q'"
 
 
 def test_very_long_strings_are_capped_with_a_marker():
-    row = normalise_document(document(products=[product(Description="A" * 100000)]))["products"][0]
+    row = normalize_document(document(products=[product(Description="A" * 100000)]))["products"][0]
     assert len(row["Description"]) == MAX_STRING_LENGTH
     assert row["Description"].endswith(TRUNCATION_MARKER)
 
@@ -270,14 +270,14 @@ def test_very_long_strings_are_capped_with_a_marker():
     "run-together ABCDEFGHIJKLMNOPQRST23XYZ here",
 ])
 def test_full_product_keys_are_masked_to_the_last_five(text):
-    row = normalise_document(document(products=[product(Description=text)]))["products"][0]
+    row = normalize_document(document(products=[product(Description=text)]))["products"][0]
     assert "23XYZ" in row["Description"].upper()
     assert "FGHIJ" not in row["Description"].upper()
     assert "*****-*****-*****-*****-" in row["Description"]
 
 
 def test_full_firmware_key_is_cut_with_a_warning():
-    doc = normalise_document(document(service={"OA3xOriginalProductKey": "FAKE1-FAKE2-FAKE3-FAKE4-XK9QB"}))
+    doc = normalize_document(document(service={"OA3xOriginalProductKey": "FAKE1-FAKE2-FAKE3-FAKE4-XK9QB"}))
     assert doc["service"]["OA3xOriginalProductKeyPartial"] == "XK9QB"
     assert "OA3xOriginalProductKey" not in doc["service"]
     assert "FAKE1" not in json.dumps(doc)
@@ -285,6 +285,6 @@ def test_full_firmware_key_is_cut_with_a_warning():
 
 
 def test_absurd_row_counts_are_cut():
-    doc = normalise_document(document(products=[product(ID=f"id-{index}") for index in range(MAX_PRODUCTS + 10)]))
+    doc = normalize_document(document(products=[product(ID=f"id-{index}") for index in range(MAX_PRODUCTS + 10)]))
     assert len(doc["products"]) == MAX_PRODUCTS
     assert any(str(MAX_PRODUCTS + 10) in warning for warning in doc["warnings"])

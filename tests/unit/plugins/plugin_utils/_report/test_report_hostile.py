@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdicts
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import COLUMNS, neutralize, render_csv
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json

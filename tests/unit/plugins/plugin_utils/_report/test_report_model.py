@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import REASONS, STATUSES, normalize_policy, verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import normalize_policy
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REASONS, STATUSES
 from ansible_collections.licensing.windows.plugins.plugin_utils._report import model as report_model
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import (

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdicts
 from ansible_collections.licensing.windows.plugins.plugin_utils._report import render_html as report_html
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import COLUMNS, render_csv
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import verdicts
+from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdicts
 from ansible_collections.licensing.windows.plugins.plugin_utils._report import writer as report_writer
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_csv import render_csv
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_html import render_html
@@ -19,11 +19,11 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_j
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import ReportError, build_report, load_report
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import (
-    REPORT_FORMATS,
     check_formats,
     report_paths,
     write_reports,
 )
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REPORT_FORMATS
 
 GENERATED = datetime(2026, 11, 21, 10, 30, tzinfo=timezone.utc)
 NAMES = {
