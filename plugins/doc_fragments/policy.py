@@ -22,7 +22,7 @@ entitled_methods:
     - Activation methods that count as a digital entitlement.
     - A firmware (OEM) key is bound to the machine's hardware, so it is accepted by default; remove
       V(oem_firmware_key) to require a digital license or subscription proper.
-    - V(evaluation) is not accepted here; use O(policy.allow_evaluation).
+    - V(evaluation) is not accepted here; set C(allow_evaluation) instead.
   type: list
   elements: str
   choices: [digital_license, subscription, oem_firmware_key, product_key, volume_mak, kms, ad_based, token, avma,

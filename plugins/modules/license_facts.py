@@ -37,47 +37,6 @@ options:
       - Must be at least V(16384).
     type: int
     default: 1048576
-  policy:
-    description:
-      - An audit policy. When set, the task also judges the host against it in the same task. The verdict is returned as
-        the fact RV(ansible_facts.license_audit) and the host is added to the group C(license_compliant),
-        C(license_noncompliant) or C(license_unknown), as M(ansible.builtin.group_by) would.
-      - This is how the role P(licensing.windows.license_audit#role) gets verdicts and groups without a further task or
-        loop item per host. The verdict is the one the filter P(licensing.windows.license_verdicts#filter) gives for
-        the registered result.
-      - A host whose collection fails gets no verdict from this task (Ansible applies no facts or groups from a failed
-        task); the role judges such hosts, and unreachable ones, as C(unknown) afterwards.
-      - The policy is checked before the host is contacted; an unknown setting or a bad value fails the task with a
-        message naming the setting.
-      - As with M(ansible.builtin.group_by), Ansible reports the task as changed when the host joins its group; the host
-        itself is not changed. Set the task keyword C(changed_when) to V(false) to keep it unchanged, as the role does.
-    type: dict
-    suboptions:
-      entitled_methods:
-        description: Activation methods that count as a digital entitlement.
-        type: list
-        elements: str
-        choices: [digital_license, subscription, oem_firmware_key, product_key, volume_mak, kms, ad_based, token, avma,
-                  kms_host]
-        default: [digital_license, subscription, oem_firmware_key]
-      server_policy:
-        description: How Windows Server hosts are judged.
-        type: str
-        choices: [any_activation, entitled_methods]
-        default: any_activation
-      min_days_remaining:
-        description: Days of grace, evaluation or volume activation left below which a host is flagged C(grace_expiring).
-        type: int
-        default: 14
-      allow_evaluation:
-        description: Whether a running evaluation edition counts as compliant.
-        type: bool
-        default: false
-      expected_kms_hosts:
-        description: KMS hosts that KMS clients may use; an empty list accepts any.
-        type: list
-        elements: str
-        default: []
 notes:
   - Requires Windows PowerShell 5.1 on the host (Windows 8.1 / Server 2012 R2 and later, or WMF 5.1). Older hosts fail
     with RV(error_code=powershell_too_old).
@@ -86,6 +45,16 @@ notes:
   - Use the task keyword C(timeout) to bound the time a single host may take; the role P(licensing.windows.license_audit#role) does.
   - Digital licenses do not exist for Windows Server; Server hosts report RV(ansible_facts.windows_license.activation.digital_license=false)
     with an evidence sentence, not an error.
+  - With O(policy), the task also judges the host against the policy. The verdict is returned as the fact
+    RV(ansible_facts.license_audit) and the host is added to the group C(license_compliant), C(license_noncompliant) or
+    C(license_unknown), as M(ansible.builtin.group_by) would. This is how the role P(licensing.windows.license_audit#role)
+    gets verdicts and groups without a further task or loop item per host; the verdict is the one the filter
+    P(licensing.windows.license_verdicts#filter) gives for the registered result.
+  - A host whose collection fails gets no verdict from the task (Ansible applies no facts or groups from a failed task);
+    the role judges such hosts, and unreachable ones, as C(unknown) afterwards.
+  - O(policy) is checked before the host is contacted, so a bad policy costs no connection.
+  - As with M(ansible.builtin.group_by), Ansible reports the task as changed when the host joins its group; the host
+    itself is not changed. Set the task keyword C(changed_when) to V(false) to keep it unchanged, as the role does.
 seealso:
   - module: ansible.windows.win_product_facts
     description: Returns five flat strings and the full, unmasked product key; this module explains the activation instead.
@@ -94,6 +63,7 @@ seealso:
 author:
   - licensing.windows contributors (@licensing-windows)
 extends_documentation_fragment:
+  - licensing.windows.policy
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
   - ansible.builtin.action_common_attributes.facts

@@ -21,9 +21,22 @@ SPEC_KEYS = ("type", "elements", "choices", "default", "required")
 CONSTRAINTS = ("MUTUALLY_EXCLUSIVE", "REQUIRED_ONE_OF", "REQUIRED_TOGETHER")
 
 
+def _fragment_options(reference):
+    """The options of one of the collection's doc fragments (``licensing.windows.NAME[.VAR]``)."""
+    name, _, variable = reference[len("licensing.windows."):].partition(".")
+    fragment = importlib.import_module(f"{COLLECTION}.doc_fragments.{name}").ModuleDocFragment
+    return yaml.safe_load(getattr(fragment, variable.upper() or "DOCUMENTATION")).get("options") or {}
+
+
 def _documented_options(name):
+    """The options as ansible-doc shows them: the stub's own, and those of the collection's fragments it extends."""
     documentation = yaml.safe_load(importlib.import_module(f"{COLLECTION}.modules.{name}").DOCUMENTATION)
-    return documentation.get("options") or {}
+    options = {}
+    for reference in documentation.get("extends_documentation_fragment") or ():
+        if reference.startswith("licensing.windows."):
+            options.update(_fragment_options(reference))
+    options.update(documentation.get("options") or {})
+    return options
 
 
 def _normalized(option):

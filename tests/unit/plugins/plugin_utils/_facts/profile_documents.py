@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[5]
-PROFILES_DIR = COLLECTION_ROOT / "tests" / "simulator" / "winsim" / "profiles"
+PROFILES_DIR = COLLECTION_ROOT / "tests" / "profiles"
 COLLECTOR = COLLECTION_ROOT / "plugins" / "plugin_utils" / "_facts" / "collector.ps1"
 
 WINDOWS_APP = "55c92734-d682-4d71-983e-d6ec3f16059f"
