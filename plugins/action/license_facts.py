@@ -25,7 +25,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.classifier import build_facts
-from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError, describe_error
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.errors import LicenseFactsError
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document import parse_collector_output
 from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
@@ -106,7 +106,7 @@ class ActionModule(ActionBase):
             document = parse_collector_output(run.stdout)
             facts = build_facts(document, collected_at=datetime.now(timezone.utc))
         except LicenseFactsError as exc:
-            return self._failure(result, exc.code, describe_error(exc.code, str(exc)))
+            return self._failure(result, exc.code, exc.message)
 
         result.update(changed=False, ansible_facts={"windows_license": facts})
         if policy is not None:

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.kms_host import format_kms_host, split_host_port
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
+from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog import is_evaluation_edition
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.remediation import (
     KMS_CONTACT_REASONS,
     Assessment,
@@ -126,6 +127,7 @@ class _HostFacts:
         self.channel = _text(product.get("channel"))
         self.description = _text(product.get("description")) or ""
         self.edition = _text(product.get("edition"))
+        self.edition_id = _text(os_facts.get("edition_id"))
         partial = _text(product.get("partial_product_key"))
         # Second line of defence: a partial key is five characters, never more.
         self.partial_product_key = partial[-5:] if partial else None
@@ -148,12 +150,15 @@ class _HostFacts:
     @property
     def is_evaluation(self) -> bool:
         channel = (self.channel or "").lower()
-        # The same marks the classifier uses: a time-based channel or an evaluation end date.
+        # The same marks the classifier uses: a time-based channel, an evaluation end date, or
+        # an evaluation edition (what an evaluation that is no longer activated still shows).
         return (
             self.method == "evaluation"
             or channel.startswith("retail_tb")
             or "TIMEBASED_" in self.description.upper()
             or self.evaluation_end_date is not None
+            or is_evaluation_edition(self.edition)
+            or is_evaluation_edition(self.edition_id)
         )
 
     @property

@@ -11,6 +11,8 @@ SoftwareLicensingProduct.PartialProductKey reports, and full keys do not belong 
 
 from __future__ import annotations
 
+import re
+
 # slmgr.vbs `WindowsAppId`; the SoftwareLicensingProduct.ApplicationID of every Windows SKU,
 # add-ons such as ESU included.
 WINDOWS_APPLICATION_ID = "55c92734-d682-4d71-983e-d6ec3f16059f"
@@ -266,3 +268,23 @@ DESCRIPTION_CHANNELS = {
     "TIMEBASED_PROMO": "retail_tb_promo",
     "VIRTUAL_MACHINE_ACTIVATION": "vt_ia",
 }
+
+
+# Evaluation editions: every evaluation EditionID and LicenseFamily ends in "Eval"
+# (ServerStandardEval, ServerDatacenterEval, EnterpriseEval, EnterpriseNEval, EnterpriseSEval,
+# ...; the PRODUCT_*_EVALUATION* editions of the Windows SDK's winnt.h), and the product Name
+# carries the same ID ("Windows(R), ServerStandardEval edition"). Only a whole ID that ends in
+# "Eval" counts: a name that merely contains the letters elsewhere is not an evaluation.
+_EVALUATION_EDITION = re.compile(r"[A-Za-z0-9]*Eval")
+_NAME_EDITION = re.compile(r",\s*([A-Za-z0-9]+)\s+edition\b")
+
+
+def is_evaluation_edition(edition_id) -> bool:
+    """True for an EditionID or LicenseFamily of an evaluation edition (``ServerStandardEval``)."""
+    return isinstance(edition_id, str) and _EVALUATION_EDITION.fullmatch(edition_id.strip()) is not None
+
+
+def edition_in_name(name) -> str | None:
+    """The edition ID a product Name carries (``Windows(R), ServerStandardEval edition`` -> ``ServerStandardEval``)."""
+    match = _NAME_EDITION.search(name) if isinstance(name, str) else None
+    return match.group(1) if match else None

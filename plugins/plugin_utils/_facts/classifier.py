@@ -18,6 +18,8 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.catalog import (
+    edition_in_name,
+    is_evaluation_edition,
     AVMA_KEYS,
     DESCRIPTION_CHANNELS,
     FIRST_WINDOWS_10_BUILD,
@@ -192,6 +194,27 @@ def _server_or_legacy_reason(context: _Context) -> str | None:
     return None
 
 
+def _evaluation_sign(product: dict, channel: str | None, context: _Context) -> str | None:
+    """Which value shows an evaluation licence, as the evidence names it; None when none does.
+
+    The time-based marks come first (slmgr's own sign is the TIMEBASED_EVAL description);
+    the edition is just as reliable and is there even on rows whose Description and
+    ProductKeyChannel are empty (older builds, trimmed or partial CIM answers).
+    """
+    if "TIMEBASED_" in (product.get("Description") or "").upper() or (channel or "").startswith("retail_tb"):
+        return "time_based"
+    if product.get("EvaluationEndDate"):
+        return "end_date"
+    name_edition = edition_in_name(product.get("Name"))
+    if is_evaluation_edition(name_edition):
+        return f"the product Name '{product.get('Name')}' names the evaluation edition {name_edition}"
+    if is_evaluation_edition(product.get("LicenseFamily")):
+        return f"LicenseFamily {product.get('LicenseFamily')} is an evaluation edition"
+    if is_evaluation_edition(context.edition_id):
+        return f"the registry EditionID {context.edition_id} is an evaluation edition"
+    return None
+
+
 def _classify(product: dict, channel: str | None, source: str | None, context: _Context) -> _Classification:
     classification = _Classification()
     classification.evidence.append(_status_sentence(product))
@@ -202,7 +225,7 @@ def _classify(product: dict, channel: str | None, source: str | None, context: _
         classification.evidence.append("the licence state cannot be read, so the activation method is unknown")
         classification.warnings.append("LicenseStatus is missing or not a known value (0-6); the activation is unclassified")
     elif status != LICENSE_STATUS_LICENSED:
-        _classify_not_activated(product, channel, source, classification)
+        _classify_not_activated(product, channel, source, context, classification)
         classification.digital_license = False
     else:
         _classify_licensed(product, channel, source, context, classification)
@@ -215,11 +238,12 @@ def _classify(product: dict, channel: str | None, source: str | None, context: _
     return classification
 
 
-def _classify_not_activated(product: dict, channel: str | None, source: str | None, classification: _Classification) -> None:
+def _classify_not_activated(product: dict, channel: str | None, source: str | None, context: _Context,
+                            classification: _Classification) -> None:
     """Decision table row 1: LicenseStatus != 1 -> not_activated, with what kind of licence it would be."""
     classification.method = "not_activated"
     partial = product.get("PartialProductKey")
-    description = (product.get("Description") or "").upper()
+    evaluation = _evaluation_sign(product, channel, context)
     if partial in GENERIC_KEYS:
         classification.evidence.append(
             f"partial key {partial} is the generic {GENERIC_KEYS[partial]} key, which cannot activate by itself: "
@@ -227,10 +251,12 @@ def _classify_not_activated(product: dict, channel: str | None, source: str | No
     elif _is_volume_client(product, channel):
         classification.evidence.append(f"the product is a KMS client ({_channel_words(product, channel, source)}, key {partial}) "
                                 "that is not activated")
-    elif "TIMEBASED_" in description or (channel or "").startswith("retail_tb") or product.get("EvaluationEndDate"):
+    elif evaluation in ("time_based", "end_date"):
         end = _iso(product.get("EvaluationEndDate"))
         classification.evidence.append(f"the product is a time-based (evaluation) licence ({_channel_words(product, channel, source)}"
                                 + (f", EvaluationEndDate {end}" if end else "") + ") that is no longer valid")
+    elif evaluation:
+        classification.evidence.append(f"{evaluation}: the product is an evaluation licence that is no longer valid")
     else:
         classification.evidence.append(f"the product ({_channel_words(product, channel, source)}, key {partial}) is not activated")
     classification.evidence.append("the product is not licensed, so it is not activated with a digital license")
@@ -252,19 +278,27 @@ def _classify_licensed(product: dict, channel: str | None, source: str | None, c
     digital_possible = _server_or_legacy_reason(context) is None
     family = product.get("LicenseFamily")
 
-    if "TIMEBASED_" in description or (channel or "").startswith("retail_tb") or product.get("EvaluationEndDate"):
+    evaluation = _evaluation_sign(product, channel, context)
+    if evaluation:
         end = _iso(product.get("EvaluationEndDate"))
         classification.method = "evaluation"
         classification.digital_license = False
-        classification.evidence.append(f"{channel_words} marks a time-based (evaluation) licence"
-                                + (f" that ends on {end}" if end else ""))
-    elif "VIRTUAL_MACHINE_ACTIVATION" in description or product.get("IAID"):
+        if evaluation in ("time_based", "end_date"):
+            classification.evidence.append(f"{channel_words} marks a time-based (evaluation) licence"
+                                           + (f" that ends on {end}" if end else ""))
+        else:
+            classification.evidence.append(f"{evaluation}: an evaluation licence"
+                                           + (f" that ends on {end}" if end else ""))
+    elif "VIRTUAL_MACHINE_ACTIVATION" in description or product.get("IAID") or (channel is None and partial in AVMA_KEYS):
         classification.method = "avma"
         classification.digital_license = False
         host = product.get("AutomaticVMActivationHostMachineName")
-        classification.evidence.append(
-            "the Description names VIRTUAL_MACHINE_ACTIVATION" if "VIRTUAL_MACHINE_ACTIVATION" in description
-            else f"the guest IAID {product.get('IAID')} is set")
+        if "VIRTUAL_MACHINE_ACTIVATION" in description:
+            classification.evidence.append("the Description names VIRTUAL_MACHINE_ACTIVATION")
+        elif product.get("IAID"):
+            classification.evidence.append(f"the guest IAID {product.get('IAID')} is set")
+        else:
+            classification.evidence.append(f"the row has no channel, and partial key {partial} is a published AVMA key")
         classification.evidence.append("the guest is activated by its Hyper-V host" + (f" {host}" if host else "")
                                 + " through Automatic Virtual Machine Activation (AVMA)")
         if partial in AVMA_KEYS:
@@ -333,9 +367,15 @@ def _classify_licensed(product: dict, channel: str | None, source: str | None, c
 
 
 def _firmware_key_installed(product: dict, channel: str | None, context: _Context) -> bool:
+    """The installed key is the firmware (OA3) key: an OEM:DM row, or a row with no channel at all whose key matches.
+
+    A row without Description and ProductKeyChannel still tells which key is installed; when it
+    is the key the firmware holds, the product was activated with that key.
+    """
     description = (product.get("Description") or "").upper()
     is_oem_dm = channel == "oem_dm" or "OEM_DM" in description
-    return is_oem_dm and context.firmware_partial is not None and context.firmware_partial == product.get("PartialProductKey")
+    matches = context.firmware_partial is not None and context.firmware_partial == product.get("PartialProductKey")
+    return matches and (is_oem_dm or channel is None)
 
 
 def _classify_volume_client(product: dict, channel_words: str, classification: _Classification) -> None:
@@ -436,21 +476,44 @@ def _error_detail(entry: dict) -> str:
     return detail
 
 
-def _raise_for_missing_products(document: dict, product_rows: int, add_on_rows: int) -> None:
+# Advice for a document that the collector itself would not send (its query asks only for
+# keyed Windows rows): the document itself is the thing to check, not the host's key.
+_NOT_FROM_THE_COLLECTOR = (
+    "The collector's query asks only for Windows rows with a partial product key, so this document was probably "
+    "produced or changed by something else (a wrapper, a proxy, another collector): run the collector unchanged. "
+    "On the host, 'slmgr /dli' shows whether a product key is installed."
+)
+
+
+def _raise_for_missing_products(document: dict, add_on_rows: int) -> None:
+    """Fail with no_windows_product (or the query's own error), saying what the document held instead."""
     errors = document["errors"]
     for source in ("SoftwareLicensingProduct", "SoftwareLicensingService"):
         for entry in errors:
             if entry["source"] == source:
                 hresult = int(entry["hresult"], 16) if entry["hresult"] else None
                 raise LicenseFactsError(error_code_for_hresult(hresult), _error_detail(entry))
+    rows = document["products"]
+    windows = [row for row in rows if row.get("ApplicationID") == WINDOWS_APPLICATION_ID]
+    keyless = [row for row in windows if not row.get("PartialProductKey")]
+    others = len(rows) - len(windows)
     if add_on_rows:
-        detail = (f"only add-on licences ({add_on_rows}) carry a product key; the Windows edition itself has none "
-                  "(LicenseStatus 0, reason 0xC004F014 on the host)")
-    elif product_rows:
-        detail = f"the {product_rows} row(s) returned belong to other applications, not to Windows"
-    else:
-        detail = "the query for Windows products with a partial product key returned no rows (no key installed: 0xC004F014)"
-    raise LicenseFactsError("no_windows_product", detail)
+        raise LicenseFactsError("no_windows_product", (
+            f"only add-on licences ({add_on_rows}) carry a product key; the Windows edition itself has none "
+            "(LicenseStatus 0, reason 0xC004F014 on the host)"))
+    if keyless:
+        names = ", ".join(sorted({str(row.get("Name") or row.get("ID") or "unnamed") for row in keyless})[:3])
+        raise LicenseFactsError("no_windows_product", (
+            f"the document holds {len(keyless)} Windows row(s) ({names}) without a PartialProductKey"
+            + (f" and {others} row(s) of other applications" if others else "")
+            + "; a row without a key is a licence Windows could use, not the installed edition, so none can be judged"),
+            todo=_NOT_FROM_THE_COLLECTOR)
+    if others:
+        raise LicenseFactsError("no_windows_product", (
+            f"the document holds {others} row(s), all of other applications than Windows (ApplicationID is not "
+            f"{WINDOWS_APPLICATION_ID})"), todo=_NOT_FROM_THE_COLLECTOR)
+    raise LicenseFactsError("no_windows_product", (
+        "the query for Windows products with a partial product key returned no rows (no key installed: 0xC004F014)"))
 
 
 def _missing_source_warnings(document: dict) -> list:
@@ -489,7 +552,7 @@ def build_facts(document, collected_at: datetime) -> dict:
 
     primary, others, add_ons = choose_primary_product(document["products"])
     if primary is None:
-        _raise_for_missing_products(document, len(document["products"]), len(add_ons))
+        _raise_for_missing_products(document, len(add_ons))
     foreign = [row for row in document["products"] if row.get("ApplicationID") != WINDOWS_APPLICATION_ID]
     if foreign:
         warnings.append(f"ignored {len(foreign)} product row(s) of other applications than Windows")

@@ -87,17 +87,19 @@ _EXPLANATIONS = {
 class LicenseFactsError(Exception):
     """A collection that cannot produce facts. ``code`` is stable; ``str(exc)`` is the detail."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, todo: str | None = None) -> None:
         if code not in _EXPLANATIONS:
             raise ValueError(f"unknown license_facts error code {code!r}; expected one of {', '.join(ERROR_CODES)}")
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        # What to do, where the detail calls for other advice than the code's usual one.
+        self.todo = todo
 
     @property
     def message(self) -> str:
         """The full operator message: what failed, the detail, what to do."""
-        return describe_error(self.code, self.detail)
+        return describe_error(self.code, self.detail, self.todo)
 
 
 def error_code_for_hresult(hresult: int | None) -> str:
@@ -109,9 +111,10 @@ def error_code_for_hresult(hresult: int | None) -> str:
     return "wmi_error"
 
 
-def describe_error(code: str, detail: str | None = None) -> str:
+def describe_error(code: str, detail: str | None = None, todo: str | None = None) -> str:
     """Turn an error code (and the concrete detail) into a message saying what failed and what to do."""
-    what, todo = _EXPLANATIONS.get(code, ("license_facts failed (error code %s)" % code, "Run the task again with -vvv."))
+    what, usual_todo = _EXPLANATIONS.get(code, ("license_facts failed (error code %s)" % code, "Run the task again with -vvv."))
+    todo = todo or usual_todo
     detail = (detail or "").strip()
     if detail:
         return f"{what}: {detail.rstrip('.')}. {todo}"

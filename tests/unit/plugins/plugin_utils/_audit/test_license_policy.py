@@ -744,3 +744,18 @@ def test_verdicts_from_mapping_rejects_bad_input(value, message):
     with pytest.raises(PolicyError) as caught:
         verdicts_from_mapping(value)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("changes", [
+    {"product": {"edition": "ServerStandardEval"}},
+    {"os": {"edition_id": "EnterpriseEval"}},
+])
+def test_an_evaluation_that_ended_is_known_by_its_edition_alone(changes):
+    thin = {"product": {"description": None, "channel": None, "channel_source": None}}
+    facts = make_facts(license_status="notification", license_status_code=5, license_status_reason="0xC004F009",
+                       activation={"method": "not_activated", "digital_license": False, "permanent": False}, **thin)
+    facts = _merge(facts, copy.deepcopy(changes))
+    result = judge(facts)
+    assert result["status"] == "noncompliant"
+    assert result["reasons"] == ["not_activated", "evaluation"]
+    assert judge(facts, allow_evaluation=True)["reasons"] == ["not_activated"]

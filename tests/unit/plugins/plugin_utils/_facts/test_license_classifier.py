@@ -392,3 +392,100 @@ def test_hostile_values_reach_the_facts_clean():
     assert result["product"]["name"] == "<b>Windows</b> Pro"
     assert len(result["os"]["caption"]) == 512
     assert "\r" not in output and "\\n" not in output and "\\u0007" not in output
+
+
+# --- thin documents: evaluations known by their edition, decidable hosts with missing properties ---------------
+
+def _thin(**values) -> dict:
+    """A licensed row whose Description and ProductKeyChannel say nothing (older builds, trimmed CIM answers)."""
+    return product(Description=None, ProductKeyChannel=None, **values)
+
+
+def _eval_document(row, edition_id="Professional", os_info=None) -> dict:
+    return document([row], edition_id=edition_id, os=os_info or server_os())
+
+
+@pytest.mark.parametrize("row, edition_id, decided_by", [
+    (_thin(Name="Windows(R), ServerStandardEval edition", LicenseFamily="ServerStandard", GracePeriodRemaining=142560),
+     "ServerStandard", "the product Name 'Windows(R), ServerStandardEval edition' names the evaluation edition ServerStandardEval"),
+    (_thin(Name="Windows(R), ServerStandard edition", LicenseFamily="ServerStandardEval", GracePeriodRemaining=142560),
+     "ServerStandard", "LicenseFamily ServerStandardEval is an evaluation edition"),
+    (_thin(Name="Windows(R) Operating System", LicenseFamily=None, GracePeriodRemaining=142560),
+     "EnterpriseEval", "the registry EditionID EnterpriseEval is an evaluation edition"),
+])
+def test_an_evaluation_is_known_by_its_edition_alone(row, edition_id, decided_by):
+    result = facts(_eval_document(row, edition_id))
+    assert result["activation"]["method"] == "evaluation"
+    assert result["activation"]["digital_license"] is False
+    assert result["product"]["channel"] is None
+    assert any(decided_by in sentence for sentence in result["activation"]["evidence"])
+    # A licensed evaluation keeps its end as the grace remaining, as with the other signs.
+    assert result["grace_remaining_minutes"] == 142560
+    assert result["grace_expires_at"] == "2027-02-28T10:00:00Z"
+
+
+def test_the_time_based_marks_still_decide_first():
+    row = product(Name="Windows(R), ServerStandardEval edition", Description="Windows(R) Operating System, TIMEBASED_EVAL channel",
+                  ProductKeyChannel="Retail:TB:Eval", LicenseFamily="ServerStandardEval")
+    evidence = facts(_eval_document(row, "ServerStandardEval"))["activation"]["evidence"]
+    assert any("marks a time-based (evaluation) licence" in sentence for sentence in evidence)
+    assert not any("names the evaluation edition" in sentence for sentence in evidence)
+
+
+def test_an_expired_evaluation_known_by_its_edition_is_not_activated():
+    row = _thin(Name="Windows(R), ServerDatacenterEval edition", LicenseFamily="ServerDatacenterEval", LicenseStatus=5,
+                LicenseStatusReason=0xC004F009)
+    result = facts(_eval_document(row, "ServerDatacenterEval"))
+    assert result["activation"]["method"] == "not_activated"
+    assert any("evaluation licence that is no longer valid" in sentence for sentence in result["activation"]["evidence"])
+
+
+@pytest.mark.parametrize("name, family, edition_id", [
+    # The letters "Eval" inside another word are not an evaluation edition ID (the ID must end in Eval).
+    ("Windows(R), EvaluationLabPro edition", "EvaluationLabPro", "EvaluationLabPro"),
+    ("Windows(R), Professional edition (Eval branch)", "Professional", "Professional"),
+])
+def test_eval_elsewhere_in_a_name_is_not_an_evaluation(name, family, edition_id):
+    row = _thin(Name=name, LicenseFamily=family, LicenseStatusReason=0)
+    result = facts(document([row], edition_id=edition_id))
+    assert result["activation"]["method"] != "evaluation"
+
+
+def test_a_firmware_key_row_without_a_channel_is_still_the_firmware_key():
+    row = _thin(PartialProductKey="8HVX7", LicenseStatusReason=0)
+    doc = document([row])
+    doc["service"]["OA3xOriginalProductKeyPartial"] = "8HVX7"
+    result = facts(doc)
+    assert result["activation"]["method"] == "oem_firmware_key"
+    assert result["firmware_key"]["matches_installed"] is True
+
+
+def test_an_avma_key_row_without_a_channel_is_avma():
+    row = _thin(PartialProductKey="78VHK", LicenseFamily="ServerStandard", Name="Windows(R), ServerStandard edition")
+    result = facts(document([row], edition_id="ServerStandard", os=server_os()))
+    assert result["activation"]["method"] == "avma"
+    assert any("published AVMA key" in sentence for sentence in result["activation"]["evidence"])
+
+
+# --- no_windows_product says what was received ------------------------------------------------------------------
+
+@pytest.mark.parametrize("rows, says, advice", [
+    ([], "returned no rows (no key installed: 0xC004F014)", "slmgr /ipk"),
+    ([product(ApplicationID="0ff1ce15-a989-479d-af46-f275c6370663", Name="Office 21, Office21ProPlus2021VL_KMS_Client edition")],
+     "all of other applications than Windows", "run the collector unchanged"),
+    ([product(PartialProductKey=None, Name="Windows(R), Professional edition")],
+     "1 Windows row(s) (Windows(R), Professional edition) without a PartialProductKey", "run the collector unchanged"),
+    ([product(PartialProductKey=None), product(ApplicationID="0ff1ce15-a989-479d-af46-f275c6370663")],
+     "without a PartialProductKey and 1 row(s) of other applications", "slmgr /dli"),
+    ([esu_row()], "only add-on licences (1) carry a product key", "slmgr /ipk"),
+])
+def test_no_windows_product_describes_what_was_received(rows, says, advice):
+    error = failure(document(rows))
+    assert error.code == "no_windows_product"
+    assert says in error.message
+    assert advice in error.message
+    if rows and all(row.get("ApplicationID") != WINDOWS_APP for row in rows):
+        assert "not to Windows" not in error.message
+    if any(row.get("ApplicationID") == WINDOWS_APP and not row.get("PartialProductKey") for row in rows):
+        assert "other applications, not to Windows" not in error.message
+        assert "Install the edition's product key" not in error.message
