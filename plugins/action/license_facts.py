@@ -4,13 +4,13 @@
 """Controller side of licensing.windows.license_facts.
 
 The module runs no code of its own on the host: it sends the collector script
-(plugin_utils/license_collector.ps1) as ONE encoded PowerShell command through the
+(plugin_utils/_facts/collector.ps1) as ONE encoded PowerShell command through the
 task's connection, the way ansible.windows' win_reboot drives PowerShell, and then
 parses and classifies the JSON document on the controller. That keeps the host-side
 cost to one process and a few kilobytes on the wire, and works unchanged over the
 winrm, psrp and ssh connection plugins.
 
-With ``policy`` the same task also judges the host (module_utils/license_policy) and
+With ``policy`` the same task also judges the host (plugin_utils/_audit/verdict.py) and
 returns the verdict as the ``license_audit`` fact plus an ``add_group`` for its status
 group, the result key ansible.builtin.group_by uses. The license_audit role relies on
 this: verdicts and groups then cost no task, fork or loop item per host beyond this one

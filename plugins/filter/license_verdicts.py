@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, licensing.windows contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters over module_utils/license_policy: judge every host of a play, validate a policy.
+"""Filters over plugin_utils/_audit: judge every host of a play, validate a policy.
 
 Thin adapters: they find each host's registered result through hostvars and hand
 everything to the pure functions, turning a PolicyError into an AnsibleFilterError.

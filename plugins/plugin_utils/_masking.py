@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Masking of Windows product keys in any text that leaves the collection.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 A full 25-character product key is a secret (Ansible's own maintainers pulled it out
 of default facts for that reason). The collector already cuts the firmware key on the
 host; this is the second line of defence for everything else a host can echo back:

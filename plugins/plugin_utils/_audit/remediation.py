@@ -188,7 +188,7 @@ _DIGITAL_LICENSE_STEPS = [
 
 
 class FactsView(Protocol):  # pylint: disable=too-few-public-methods
-    """What the words read of a host's facts (license_policy's fact reader provides it)."""
+    """What the words read of a host's facts (verdict.py's fact reader provides it)."""
 
     license_status: str | None
     licensed: bool

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reference data for reading Windows Software Protection Platform (SPP) values.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Data only, no logic. Every table names its source; "MS" marks Microsoft documentation or
 Microsoft-owned repositories, "3P" third-party material used only as recognition data.
 Only the last five characters of any key appear here: they are what
@@ -82,7 +85,7 @@ HRESULT_TEXTS = {
     0x80070002: "file not found",
 }
 
-# HRESULTs of a failed CIM query and what they mean for the caller (license_errors maps them
+# HRESULTs of a failed CIM query and what they mean for the caller (_facts/errors.py maps them
 # to error codes). 0x80041003 WBEM_E_ACCESS_DENIED and 0x80070005 E_ACCESSDENIED: remote WMI
 # needs administrative rights in practice. 0x80070422 ERROR_SERVICE_DISABLED for a disabled
 # sppsvc is UNCONFIRMED; a 3P error database maps 0x80070426 to "Software Protection Service

@@ -3,13 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Choose the primary Windows product and explain how it is activated.
 
-Input: the collector document (schema 1) and the controller time of collection.
-Output: ``ansible_facts.windows_license`` exactly as docs/architecture.md ("Facts") fixes
-it: every key always present, unknown values ``None``. Pure functions: no clock reads, no
-I/O, so the same document always gives the same facts.
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
 
-The rules follow the decision table of the licensing reference (§3.6), first match wins,
-with one deliberate deviation documented in ``_classify_licensed`` and docs/facts.md.
+Input: the collector document (schema 1) and the controller time of collection.
+Output: ``ansible_facts.windows_license`` as the RETURN block of plugins/modules/license_facts.py
+documents it: every key always present, unknown values ``None``. Pure functions: no clock
+reads, no I/O, so the same document always gives the same facts.
+
+The rules are the table "Rules: how method and digital_license are decided" of
+docs/facts.md, whose row numbers the docstrings below cite, first match wins; that page
+names the Microsoft sources of each rule and what rests on observation.
 """
 
 from __future__ import annotations
@@ -240,7 +244,7 @@ def _classify(product: dict, channel: str | None, source: str | None, context: _
 
 def _classify_not_activated(product: dict, channel: str | None, source: str | None, context: _Context,
                             classification: _Classification) -> None:
-    """Decision table row 1: LicenseStatus != 1 -> not_activated, with what kind of licence it would be."""
+    """Rule 1 of docs/facts.md: LicenseStatus != 1 -> not_activated, with what kind of licence it would be."""
     classification.method = "not_activated"
     partial = product.get("PartialProductKey")
     evaluation = _evaluation_sign(product, channel, context)
@@ -263,13 +267,13 @@ def _classify_not_activated(product: dict, channel: str | None, source: str | No
 
 
 def _classify_licensed(product: dict, channel: str | None, source: str | None, context: _Context, classification: _Classification) -> None:
-    """Decision table rows 2-9 for a licensed product, first match wins.
+    """Rules 2-9 of docs/facts.md for a licensed product, first match wins.
 
-    Deviation from the reference table: the OEM firmware-key rule (row 6) is tested before the
-    digital-license rule (row 5). OEM:DM activations also report the store-based reason
-    0x4004F401 (observed on a licensed OEM_DM Windows 10 Pro), so row 5 first would hide every
-    firmware-key activation; the firmware key is the more specific explanation of how the
-    product was activated, and digital_license still records the store-based licence.
+    The firmware-key rule (5) comes before the digital-license rule (6): OEM:DM activations
+    also report the store-based reason 0x4004F401 (observed on a licensed OEM_DM Windows 10
+    Pro), so rule 6 first would hide every firmware-key activation; the firmware key is the
+    more specific explanation of how the product was activated, and digital_license still
+    records the store-based licence.
     """
     description = (product.get("Description") or "").upper()
     partial = product.get("PartialProductKey")
@@ -379,7 +383,7 @@ def _firmware_key_installed(product: dict, channel: str | None, context: _Contex
 
 
 def _classify_volume_client(product: dict, channel_words: str, classification: _Classification) -> None:
-    """Decision table row 4: a GVLK client activated by Active Directory, a token or KMS."""
+    """Rule 4 of docs/facts.md: a GVLK client activated by Active Directory, a token or KMS."""
     partial = product.get("PartialProductKey")
     key_words = f", partial key {partial} is the GVLK for {GVLK_KEYS[partial]}" if partial in GVLK_KEYS else ""
     classification.evidence.append(f"{channel_words}{key_words}: a volume (KMS client) licence")

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Build the collector command and explain a run that failed.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Kept apart from the action plugin so that the benchmark, the simulator tests and the
 unit tests use exactly the command the module sends.
 """

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parse and normalize the collector document (schema 1, docs/architecture.md).
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 The document comes from a host, so every value is untrusted: types are checked and
 coerced, strings are cleaned (control characters, length cap, product keys masked), and
 the CIM conventions are undone so the classifier sees plain Python values:

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Stable error codes of license_facts and the messages that explain them.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 A failed collection must tell the operator what failed and what to do about it, and give
 automation a code that does not change with the wording (docs/architecture.md, "Failure
 result of license_facts").

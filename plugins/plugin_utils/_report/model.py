@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report document (license-audit.json): build it, load it back, merge several.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 The document is described in docs/architecture.md ("Report document"). Every renderer
 takes the dictionary built here, so this is the one place where verdicts are checked
-and their text made safe (report_text.clean_text); a report loaded from a file goes
+and their text made safe (_text.clean_text); a report loaded from a file goes
 through the same checks, which is what makes merging files from AWX job slices safe.
 """
 

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The CSV report, license-audit.csv: one row per host, for spreadsheets.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Spreadsheets run a cell that starts with = + - or @ as a formula ("CSV injection"), and
 a host name or CIM string is attacker-controlled, so such cells get a leading
 apostrophe, which makes Excel and LibreOffice show the text as typed.

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The HTML report, license-audit.html: one self-contained page for people.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Summary counts, two inline SVG bar charts, and a host table that sorts by any column
 and filters by text and status, with each host's reasons and remediation in a
 collapsible details row. The page loads nothing: its stylesheet and script are inline

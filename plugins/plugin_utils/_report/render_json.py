@@ -3,7 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The JSON report, license-audit.json: the report document itself.
 
-It is the format the others can be rebuilt from (report_model.load_report reads it
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
+It is the format the others can be rebuilt from (model.load_report reads it
 back, and merges several), so it is written exactly as the model built it.
 """
 

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The JUnit XML report, license-audit-junit.xml: one test case per host, for CI systems.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 A compliant host passes, a noncompliant host is a <failure> and a host that could not
 be judged is an <error>, so Jenkins, GitLab and Azure Pipelines show the audit as a
 test run. ElementTree does the escaping; characters that XML 1.0 cannot hold at all

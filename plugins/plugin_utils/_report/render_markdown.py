@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Markdown report, license-audit.md: a summary for CI job pages.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Made for GitHub job summaries, GitLab and Azure DevOps pages: counts by status, method
 and reason, and a table of the hosts that need attention, capped so that a large fleet
 still fits a job page (the HTML and CSV reports list every host). Host values are

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The plain-text summary table printed at the end of a play.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Short on purpose: the counts, then the hosts that need attention (at most
 MAX_HOST_ROWS), in fixed-width columns that a terminal or a CI log shows as a table.
 """

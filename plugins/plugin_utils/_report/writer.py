@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Writing the report files, each one atomically.
 
+FOR INTERNAL COLLECTION USE ONLY. This file is not part of the collection's public API:
+names may change or go in any release, without notice or deprecation.
+
 Readers of a report directory (a web server, a CI artifact upload, the next merge)
 must never see half a file. Each report is written to a temporary file in the same
 directory, flushed to disk, then renamed over the old one: a crash or a full disk
