@@ -20,7 +20,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def collector_script() -> str:
-    """The real collector (plugins/plugin_utils/license_collector.ps1), compacted."""
+    """The real collector (plugins/plugin_utils/_facts/collector.ps1), compacted."""
     return compact(COLLECTOR_PATH.read_text(encoding="utf-8"))
 
 

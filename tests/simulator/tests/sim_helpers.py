@@ -8,31 +8,66 @@ another test suite's conftest when several suites run in one pytest session.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import importlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import winrm
 
-from winsim import BackgroundSimulator
+from winsim import BackgroundSimulator, collection
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURE_PROFILES = TESTS_DIR / "fixtures" / "profiles"
-REPO_ROOT = TESTS_DIR.parents[2]
-COLLECTOR_PATH = REPO_ROOT / "plugins" / "plugin_utils" / "license_collector.ps1"
-COLLECTOR_MARKER = "# licensing.windows collector schema=1"
-ANSIBLE_PREFIX = ["PowerShell", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricted", "-EncodedCommand"]
+REPO_ROOT = collection.root()
+COLLECTOR_PATH = REPO_ROOT / "plugins" / "plugin_utils" / "_facts" / "collector.ps1"
+#: The collection's names (plugins/plugin_utils/_vocabulary.py), not copies of them.
+VOCABULARY = collection.vocabulary()
+COLLECTOR_MARKER: str = VOCABULARY.COLLECTOR_MARKER
+#: ansible's PowerShell command line before the encoded script, as words: PowerShell -NoProfile ... -EncodedCommand
+ANSIBLE_PREFIX: list[str] = VOCABULARY.POWERSHELL_PREFIX.split()
 
 
 def compact(script: str) -> str:
-    """The collector as it goes on the wire: comment lines (not the marker) and blank lines dropped."""
+    """The collector as it goes on the wire: comment lines (not the marker) and blank lines dropped.
+
+    Mirrors ``_compact()`` of plugins/plugin_utils/_facts/command.py, the action plugin's
+    module, which is part of the collection's package (``ansible_collections.licensing.windows``,
+    importable only through :func:`import_collection_module`) and private to it. The test of
+    the action's own command line in test_collector.py checks that the two agree.
+    """
     lines = [line.strip() for line in script.splitlines()]
     return "\n".join(line for line in lines if line and (not line.startswith("#") or line == COLLECTOR_MARKER))
+
+
+def import_collection_module(name: str) -> ModuleType:
+    """``ansible_collections.licensing.windows.<name>`` of this checkout, imported the way Ansible imports it.
+
+    A checkout is not an ``ansible_collections/licensing/windows`` tree, so (as
+    tests/unit/conftest.py does) a temporary directory holding that path as a symlink to the
+    checkout goes first on sys.path; the module's own ``ansible_collections.*`` imports then work.
+    """
+    global _COLLECTION_HOLDER  # pylint: disable=global-statement
+    if _COLLECTION_HOLDER is None:
+        holder = Path(tempfile.mkdtemp(prefix="winsim-tests-collection-"))
+        atexit.register(shutil.rmtree, holder, ignore_errors=True)
+        (holder / "ansible_collections" / "licensing").mkdir(parents=True)
+        (holder / "ansible_collections" / "licensing" / "windows").symlink_to(REPO_ROOT, target_is_directory=True)
+        sys.path.insert(0, str(holder))
+        importlib.invalidate_caches()
+        _COLLECTION_HOLDER = holder
+    return importlib.import_module(f"ansible_collections.licensing.windows.{name}")
+
+
+_COLLECTION_HOLDER: Path | None = None
 
 
 def encode(script: str) -> str:

@@ -15,10 +15,10 @@ from winsim import BackgroundSimulator, FleetBuilder
 from sim_helpers import FIXTURE_PROFILES, run_ansible
 
 AUTH_HOSTS = {
-    "win-basic-http": {"auth": "basic", "profile": "digital_license_pro"},
+    "win-basic-http": {"auth": "basic", "profile": "minimal_digital_license_pro"},
     "win-ntlm-http": {"auth": "ntlm", "profile": "kms_server_2022"},
     "win-basic-https": {"auth": "basic", "transport": "https", "profile": "oem_pro_with_office"},
-    "win-ntlm-https": {"auth": "ntlm", "transport": "https", "profile": "digital_license_pro"},
+    "win-ntlm-https": {"auth": "ntlm", "transport": "https", "profile": "minimal_digital_license_pro"},
 }
 
 
@@ -27,7 +27,7 @@ def auth_sim() -> BackgroundSimulator:
     builder = FleetBuilder(profiles_dir=FIXTURE_PROFILES, listen="ephemeral")
     for name, fields in AUTH_HOSTS.items():
         builder.add(name, **fields)
-    builder.add("win-https-ignore", transport="https", certificate="untrusted", profile="digital_license_pro")
+    builder.add("win-https-ignore", transport="https", certificate="untrusted", profile="minimal_digital_license_pro")
     with BackgroundSimulator(builder.build()) as simulator:
         yield simulator
 
@@ -47,7 +47,7 @@ def test_inventory_is_complete_and_private(auth_sim, workdir) -> None:
         "ansible_connection": "winrm", "ansible_host": address, "ansible_port": port, "ansible_winrm_scheme": "https",
         "ansible_winrm_transport": "ntlm", "ansible_user": "simadmin", "ansible_password": auth_sim.password("win-ntlm-https"),
         "ansible_winrm_server_cert_validation": "validate", "ansible_winrm_ca_trust_path": str(auth_sim.ca_file),
-        "winsim_profile": "digital_license_pro", "winsim_fault": None,
+        "winsim_profile": "minimal_digital_license_pro", "winsim_fault": None,
         "winsim_expect": {"license_status": "licensed", "method": "digital_license", "digital_license": True, "is_server": False},
     }
     assert "ansible_winrm_server_cert_validation" not in hosts["win-basic-http"]

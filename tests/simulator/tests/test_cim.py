@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from winsim.cim import CimError, HostCim
-from winsim.cim_schema import OFFICE_APPLICATION_ID, SOFTWARE_LICENSING_PRODUCT, WINDOWS_APPLICATION_ID
-from winsim.profiles import ProfileLibrary
-from winsim.psjson import PsDateTime
+from winsim.fleet.profiles import ProfileLibrary
+from winsim.windows.cim import CimError, HostCim
+from winsim.windows.cim_schema import OFFICE_APPLICATION_ID, SOFTWARE_LICENSING_PRODUCT, WINDOWS_APPLICATION_ID
+from winsim.windows.psjson import PsDateTime
 
 from sim_helpers import FIXTURE_PROFILES
 
@@ -20,7 +20,7 @@ def library() -> ProfileLibrary:
 
 
 def test_profile_rows_come_first_and_keyless_rows_follow(library: ProfileLibrary) -> None:
-    cim = HostCim("win-001", library.get("digital_license_pro").cim)
+    cim = HostCim("win-001", library.get("minimal_digital_license_pro").cim)
     dummy, rows = cim.query("SELECT ID,Name,Description,PartialProductKey,LicenseStatus,ApplicationID FROM SoftwareLicensingProduct")
     assert rows[0]["ID"] == "4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c"
     keyless = [row for row in rows if row["PartialProductKey"] is None]
@@ -47,7 +47,7 @@ def test_server_hosts_list_server_skus(library: ProfileLibrary) -> None:
 
 
 def test_defaults_fill_unlisted_properties(library: ProfileLibrary) -> None:
-    cim = HostCim("win-001", library.get("digital_license_pro").cim)
+    cim = HostCim("win-001", library.get("minimal_digital_license_pro").cim)
     dummy, rows = cim.query("SELECT TrustedTime,ExtendedGrace,VLActivationInterval,ADActivationObjectName "
                             "FROM SoftwareLicensingProduct WHERE PartialProductKey = '3V66T'")
     assert rows == [{"TrustedTime": PsDateTime.null(), "ExtendedGrace": 4294967295, "VLActivationInterval": 4294967295,
@@ -57,7 +57,7 @@ def test_defaults_fill_unlisted_properties(library: ProfileLibrary) -> None:
 
 
 def test_select_star_returns_every_property_in_class_order(library: ProfileLibrary) -> None:
-    cim = HostCim("win-001", library.get("digital_license_pro").cim)
+    cim = HostCim("win-001", library.get("minimal_digital_license_pro").cim)
     dummy, rows = cim.query("SELECT * FROM SoftwareLicensingProduct WHERE ID = '4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c'")
     assert list(rows[0]) == list(SOFTWARE_LICENSING_PRODUCT)
 
@@ -69,14 +69,14 @@ def test_select_star_returns_every_property_in_class_order(library: ProfileLibra
     ("SELECT Name FROM", 0x80041017, "Invalid query"),
 ])
 def test_query_errors_carry_windows_hresults(library: ProfileLibrary, query: str, hresult: int, message: str) -> None:
-    cim = HostCim("win-001", library.get("digital_license_pro").cim)
+    cim = HostCim("win-001", library.get("minimal_digital_license_pro").cim)
     with pytest.raises(CimError) as caught:
         cim.query(query)
     assert (caught.value.hresult, caught.value.message) == (hresult, message)
 
 
 def test_class_and_property_names_are_case_insensitive(library: ProfileLibrary) -> None:
-    cim = HostCim("win-001", library.get("digital_license_pro").cim)
+    cim = HostCim("win-001", library.get("minimal_digital_license_pro").cim)
     class_name, rows = cim.query("select caption, BUILDNUMBER from win32_operatingsystem")
     assert class_name == "Win32_OperatingSystem"
     assert rows == [{"Caption": "Microsoft Windows 11 Pro", "BuildNumber": "22631"}]

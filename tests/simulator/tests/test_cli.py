@@ -40,9 +40,9 @@ def test_serve_writes_inventory_and_ready_file_serves_stats_and_cleans_up(tmp_pa
     fleet = tmp_path / "fleet.yml"
     fleet.write_text(yaml.safe_dump({
         "defaults": {"listen": "ephemeral"},
-        "hosts": [{"name": "win-a", "profile": "digital_license_pro"},
+        "hosts": [{"name": "win-a", "profile": "minimal_digital_license_pro"},
                   {"name": "win-b", "profile": "kms_server_2022", "transport": "https", "auth": "ntlm"},
-                  {"name": "win-c", "profile": "digital_license_pro", "fault": "not_listening"}],
+                  {"name": "win-c", "profile": "minimal_digital_license_pro", "fault": "not_listening"}],
     }), encoding="utf-8")
     state, inventory, ready, stats_file = tmp_path / "state", tmp_path / "inventory.yml", tmp_path / "ready.json", tmp_path / "stats.json"
     process = subprocess.Popen(
@@ -86,7 +86,7 @@ def test_serve_writes_inventory_and_ready_file_serves_stats_and_cleans_up(tmp_pa
 
 def test_serve_refuses_a_bad_fleet_with_the_message(tmp_path) -> None:
     fleet = tmp_path / "fleet.yml"
-    fleet.write_text(yaml.safe_dump({"hosts": [{"name": "w", "profile": "digital_license_pro", "address": "192.0.2.10"}]}))
+    fleet.write_text(yaml.safe_dump({"hosts": [{"name": "w", "profile": "minimal_digital_license_pro", "address": "192.0.2.10"}]}))
     result = winsim("serve", "--fleet", str(fleet), "--inventory", str(tmp_path / "i.yml"), "--profiles-dir", str(FIXTURE_PROFILES))
     assert result.returncode == 2
     assert result.stderr.strip() == ("winsim: error: fleet.yml: hosts[0] (w): field 'address': refusing to bind 192.0.2.10: "
@@ -109,6 +109,6 @@ def test_fleet_generator_output_loads(tmp_path) -> None:
 def test_profiles_listing() -> None:
     result = winsim("profiles", "--profiles-dir", str(FIXTURE_PROFILES))
     assert result.returncode == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["digital_license_pro", "kms_server_2022", "oem_pro_with_office"]
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["kms_server_2022", "minimal_digital_license_pro", "oem_pro_with_office"]
     listing = json.loads(winsim("profiles", "--json", "--profiles-dir", str(FIXTURE_PROFILES)).stdout)
     assert listing["kms_server_2022"]["expect"]["method"] == "kms"

@@ -1,20 +1,20 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: (c) 2026, licensing.windows contributors
-"""The real collector script (plugins/plugin_utils/license_collector.ps1) answered over WinRM."""
+"""The real collector script (plugins/plugin_utils/_facts/collector.ps1) answered over WinRM."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 
 import pytest
 import yaml
 
-from winsim import collector
-from winsim.cim_schema import OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID
+from winsim.personalities import collector
+from winsim.windows import commands
+from winsim.windows.cim_schema import OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID
 
-from sim_helpers import ANSIBLE_PREFIX, FIXTURE_PROFILES, REPO_ROOT, encode, protocol, run_command
+from sim_helpers import ANSIBLE_PREFIX, FIXTURE_PROFILES, REPO_ROOT, VOCABULARY, encode, import_collection_module, protocol, run_command
 
 WHERE_CLAUSE = " WHERE ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
 
@@ -31,7 +31,7 @@ def run_collector(sim, name: str, script: str) -> tuple[bytes, bytes, int]:
     return run_command(protocol(sim, name), ANSIBLE_PREFIX[0], [*ANSIBLE_PREFIX[1:], encode(script)])
 
 
-@pytest.mark.parametrize("profile_name", ["digital_license_pro", "kms_server_2022", "oem_pro_with_office"])
+@pytest.mark.parametrize("profile_name", ["minimal_digital_license_pro", "kms_server_2022", "oem_pro_with_office"])
 def test_collector_document_matches_the_profile(builder, start_sim, collector_script, profile_name) -> None:
     sim = start_sim(builder.add("win-001", profile=profile_name, auth="ntlm"))
     stdout, stderr, rc = run_collector(sim, "win-001", collector_script)
@@ -92,7 +92,7 @@ def test_script_without_where_filter_sees_keyless_and_office_rows(builder, start
 
 
 def test_unknown_class_and_property_become_error_entries(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     broken = collector_script.replace("FROM Win32_OperatingSystem", "FROM Win32_OperatingSystemX")
     broken = broken.replace("SELECT Version,ClientMachineID", "SELECT Version,NoSuchProperty,ClientMachineID")
     stdout, dummy, rc = run_collector(sim, "win-001", broken)
@@ -106,7 +106,7 @@ def test_unknown_class_and_property_become_error_entries(builder, start_sim, col
 
 
 def test_missing_progress_preference_puts_clixml_progress_on_stderr(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     noisy = collector_script.replace("$ProgressPreference = 'SilentlyContinue'\n", "")
     assert noisy != collector_script
     stdout, stderr, rc = run_collector(sim, "win-001", noisy)
@@ -116,7 +116,7 @@ def test_missing_progress_preference_puts_clixml_progress_on_stderr(builder, sta
 
 
 def test_edition_id_only_when_the_script_reads_it(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     lines = [line for line in collector_script.splitlines() if "EditionID" not in line]
     assert json.loads(run_collector(sim, "win-001", "\n".join(lines))[0])["edition_id"] is None
 
@@ -128,19 +128,22 @@ def test_collector_is_recognised_after_ansibles_strict_mode_preamble(collector_s
     assert len(collector.queries(collector_script)) == 3
 
 
-def test_the_action_plugins_own_command_line_is_answered(builder, start_sim) -> None:
-    """The exact command line the license_facts action builds (plugins/plugin_utils/collector_command.py)."""
-    path = REPO_ROOT / "plugins" / "plugin_utils" / "collector_command.py"
-    if not path.exists():
-        pytest.skip("plugins/plugin_utils/collector_command.py is not there")
-    spec = importlib.util.spec_from_file_location("collector_command", path)
-    assert spec is not None and spec.loader is not None
-    collector_command = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(collector_command)
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+def test_the_action_plugins_own_command_line_is_answered(builder, start_sim, collector_script) -> None:
+    """The exact command line the license_facts action builds (plugins/plugin_utils/_facts/command.py)."""
+    if not (REPO_ROOT / "plugins" / "plugin_utils" / "_facts" / "command.py").exists():
+        pytest.skip("plugins/plugin_utils/_facts/command.py is not there")
+    collector_command = import_collection_module("plugins.plugin_utils._facts.command")
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     command_line = collector_command.build_collector_command()
     stdout, dummy, rc = run_command(protocol(sim, "win-001"), command_line)
     assert rc == 0 and json.loads(stdout)["products"][0]["PartialProductKey"] == "3V66T"
+    # The action sends what these tests send: the collection's prefix and sim_helpers.compact() of the script.
+    assert command_line == " ".join(ANSIBLE_PREFIX) + " " + encode(collector_script)
+
+
+def test_the_simulated_command_line_limit_is_the_collections() -> None:
+    """cmd.exe's limit is modelled by winsim on its own; the collection's constant must name the same number."""
+    assert commands.CMD_LINE_LIMIT == VOCABULARY.WINDOWS_COMMAND_LINE_LIMIT
 
 
 # ---- faults that change the collector's answer -----------------------------------------------------------------
@@ -150,7 +153,7 @@ SERVICE_DISABLED = ("The service cannot be started, either because it is disable
 
 
 def test_service_disabled(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro", fault="service_disabled"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro", fault="service_disabled"))
     document = json.loads(run_collector(sim, "win-001", collector_script)[0])
     assert document["os"]["Caption"] == "Microsoft Windows 11 Pro"
     assert (document["service"], document["products"]) == (None, [])
@@ -161,7 +164,7 @@ def test_service_disabled(builder, start_sim, collector_script) -> None:
 
 
 def test_access_denied(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro", fault="access_denied"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro", fault="access_denied"))
     stdout, dummy, rc = run_collector(sim, "win-001", collector_script)
     document = json.loads(stdout)
     assert (rc, document["os"], document["service"], document["products"]) == (0, None, None, [])
@@ -171,7 +174,7 @@ def test_access_denied(builder, start_sim, collector_script) -> None:
 
 
 def test_wmi_error(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro", fault="wmi_error"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro", fault="wmi_error"))
     stdout, stderr, rc = run_collector(sim, "win-001", collector_script)
     assert (stdout, rc) == (b"", 1)
     assert stderr.startswith(b"#< CLIXML\r\n")
@@ -180,9 +183,9 @@ def test_wmi_error(builder, start_sim, collector_script) -> None:
 
 
 def test_not_json_truncated_and_large_output(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-text", profile="digital_license_pro", fault="not_json")
-                    .add("win-cut", profile="digital_license_pro", fault="truncated")
-                    .add("win-big", profile="digital_license_pro", fault="large_output", fault_options={"bytes": 2_000_000}))
+    sim = start_sim(builder.add("win-text", profile="minimal_digital_license_pro", fault="not_json")
+                    .add("win-cut", profile="minimal_digital_license_pro", fault="truncated")
+                    .add("win-big", profile="minimal_digital_license_pro", fault="large_output", fault_options={"bytes": 2_000_000}))
     text, dummy, rc = run_collector(sim, "win-text", collector_script)
     assert rc == 0 and text and not text.lstrip().startswith(b"{")
     with pytest.raises(json.JSONDecodeError):
@@ -198,7 +201,7 @@ def test_not_json_truncated_and_large_output(builder, start_sim, collector_scrip
 
 
 def test_old_powershell_runs_the_scripts_version_guard(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro", fault="old_powershell"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro", fault="old_powershell"))
     stdout, stderr, rc = run_collector(sim, "win-001", collector_script)
     guard = re.search(r"-lt (\d+)\).*?exit (\d+)", collector_script)
     assert guard is not None
@@ -207,5 +210,5 @@ def test_old_powershell_runs_the_scripts_version_guard(builder, start_sim, colle
 
 
 def test_not_windows(builder, start_sim, collector_script) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro", fault="not_windows"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro", fault="not_windows"))
     assert run_collector(sim, "win-001", collector_script) == (b"", b"sh: 1: PowerShell: not found\n", 127)

@@ -13,7 +13,7 @@ import requests
 from winrm.exceptions import InvalidCredentialsError, WSManFaultError
 
 from winsim import BackgroundSimulator, FleetBuilder
-from winsim.faults import KINDS
+from winsim.fleet.faults import KINDS
 
 from sim_helpers import FIXTURE_PROFILES, run_ansible, session
 
@@ -44,7 +44,7 @@ def test_every_fault_kind_is_exercised() -> None:
 def fault_sim() -> BackgroundSimulator:
     builder = FleetBuilder(profiles_dir=FIXTURE_PROFILES, listen="ephemeral")
     for name, fields in FAULT_HOSTS.items():
-        builder.add(name, profile="digital_license_pro", **fields)
+        builder.add(name, profile="minimal_digital_license_pro", **fields)
     with BackgroundSimulator(builder.build()) as simulator:
         yield simulator
 

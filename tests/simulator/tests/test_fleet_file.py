@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from winsim import BackgroundSimulator, ConfigError, FleetBuilder, load_fleet, parse_fleet
-from winsim.fleetgen import generate
-from winsim.loopback import NotLoopbackError, allocate_addresses, require_loopback
+from winsim.fleet.fleetgen import generate
+from winsim.net.loopback import NotLoopbackError, allocate_addresses, require_loopback
 
 from sim_helpers import FIXTURE_PROFILES
 
-FOUR_HOSTS = [{"name": f"win-00{index}", "profile": "digital_license_pro"} for index in range(1, 5)]
+FOUR_HOSTS = [{"name": f"win-00{index}", "profile": "minimal_digital_license_pro"} for index in range(1, 5)]
 
 
 def write_fleet(tmp_path: Path, hosts: list[dict[str, object]], **top: object) -> Path:
@@ -81,13 +81,13 @@ def test_bad_values_are_refused_naming_host_and_field(tmp_path, change, fragment
     ({"hosts": []}, "fleet.yml: field 'hosts': expected a non-empty list of hosts"),
     ({"hosts": FOUR_HOSTS, "extra": 1}, "fleet.yml: unknown field 'extra'"),
     ({"hosts": FOUR_HOSTS, "defaults": {"name": "x"}}, "fleet.yml: defaults: unknown field 'name'"),
-    ({"hosts": FOUR_HOSTS + [{"name": "win-001", "profile": "digital_license_pro"}]},
+    ({"hosts": FOUR_HOSTS + [{"name": "win-001", "profile": "minimal_digital_license_pro"}]},
      "fleet.yml: hosts[4] (win-001): field 'name': duplicate host name 'win-001'"),
-    ({"hosts": [{"name": "a", "profile": "digital_license_pro", "auth": "ntlm", "password": "One1!"},
-                {"name": "b", "profile": "digital_license_pro", "auth": "ntlm", "password": "Two2!"}]},
+    ({"hosts": [{"name": "a", "profile": "minimal_digital_license_pro", "auth": "ntlm", "password": "One1!"},
+                {"name": "b", "profile": "minimal_digital_license_pro", "auth": "ntlm", "password": "Two2!"}]},
      "fleet.yml: hosts[1] (b): field 'password': NTLM hosts that share the user name 'simadmin' must share its password"),
-    ({"hosts": [{"name": "a", "profile": "digital_license_pro", "address": "127.0.0.9"},
-                {"name": "b", "profile": "digital_license_pro", "address": "127.0.0.9"}]},
+    ({"hosts": [{"name": "a", "profile": "minimal_digital_license_pro", "address": "127.0.0.9"},
+                {"name": "b", "profile": "minimal_digital_license_pro", "address": "127.0.0.9"}]},
      "fleet.yml: hosts[1] (b): field 'address': 127.0.0.9:5985 is already used by a"),
     ({"hosts": [{"name": "a"}]}, "fleet.yml: hosts[0] (a): field 'profile': expected a profile name from"),
     ({"hosts": FOUR_HOSTS, "first_address": "192.168.1.1"}, "fleet.yml: field 'first_address': refusing to bind 192.168.1.1"),
@@ -103,10 +103,10 @@ def test_bad_fleet_structure_is_refused(tmp_path, document, fragment) -> None:
 def test_count_form_expands_round_robin_and_allocates_loopback_addresses(tmp_path) -> None:
     fleet = load_fleet(write_fleet(tmp_path, [
         {"name": "dc-1", "profile": "kms_server_2022", "address": "127.0.0.3", "transport": "https"},
-        {"name": "win-{n:03d}", "count": 4, "profiles": ["digital_license_pro", "oem_pro_with_office"], "auth": "ntlm"},
+        {"name": "win-{n:03d}", "count": 4, "profiles": ["minimal_digital_license_pro", "oem_pro_with_office"], "auth": "ntlm"},
     ], defaults={"username": "auditor", "fault": "slow", "fault_options": {"seconds": 1}}))
     assert fleet.names == ["dc-1", "win-001", "win-002", "win-003", "win-004"]
-    assert [host.profile for host in fleet.hosts[1:]] == ["digital_license_pro", "oem_pro_with_office"] * 2
+    assert [host.profile for host in fleet.hosts[1:]] == ["minimal_digital_license_pro", "oem_pro_with_office"] * 2
     assert [(host.address, host.port) for host in fleet.hosts] == [
         ("127.0.0.3", 5986), ("127.0.0.2", 5985), ("127.0.0.4", 5985), ("127.0.0.5", 5985), ("127.0.0.6", 5985)]
     assert {host.username for host in fleet.hosts} == {"auditor"}
@@ -116,7 +116,7 @@ def test_count_form_expands_round_robin_and_allocates_loopback_addresses(tmp_pat
 
 def test_overrides_and_raw_cim(tmp_path) -> None:
     fleet = load_fleet(write_fleet(tmp_path, [
-        {"name": "a", "profile": "digital_license_pro",
+        {"name": "a", "profile": "minimal_digital_license_pro",
          "overrides": {"edition_id": "Core", "service": {"OA3xOriginalProductKey": "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"},
                        "products": [{"ID": "4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c", "LicenseStatus": 5},
                                     {"ID": "11111111-0000-0000-0000-000000000000", "PartialProductKey": "NEW01"}]}},
@@ -134,7 +134,7 @@ def test_overrides_and_raw_cim(tmp_path) -> None:
 
 def test_builder_uses_the_same_validation() -> None:
     with pytest.raises(ConfigError, match=r"FleetBuilder: hosts\[0\] \(x\): field 'auth'"):
-        FleetBuilder(profiles_dir=FIXTURE_PROFILES).add("x", profile="digital_license_pro", auth="digest").build()
+        FleetBuilder(profiles_dir=FIXTURE_PROFILES).add("x", profile="minimal_digital_license_pro", auth="digest").build()
 
 
 def test_loopback_rule() -> None:
@@ -146,14 +146,14 @@ def test_loopback_rule() -> None:
 
 
 def test_nothing_binds_outside_loopback_even_if_the_spec_is_tampered_with() -> None:
-    fleet = FleetBuilder(profiles_dir=FIXTURE_PROFILES, listen="ephemeral").add("a", profile="digital_license_pro").build()
+    fleet = FleetBuilder(profiles_dir=FIXTURE_PROFILES, listen="ephemeral").add("a", profile="minimal_digital_license_pro").build()
     fleet.hosts[0].address = "0.0.0.0"
     with pytest.raises(NotLoopbackError, match="refusing to bind 0.0.0.0"):
         BackgroundSimulator(fleet).start()
 
 
 def test_generator_is_deterministic_and_valid() -> None:
-    profiles = ["digital_license_pro", "kms_server_2022", "oem_pro_with_office"]
+    profiles = ["minimal_digital_license_pro", "kms_server_2022", "oem_pro_with_office"]
     document = generate(300, profiles=profiles, faulty=0.25, seed=1, auth_kind="mixed", listen="ephemeral")
     assert document == generate(300, profiles=profiles, faulty=0.25, seed=1, auth_kind="mixed", listen="ephemeral")
     assert document != generate(300, profiles=profiles, faulty=0.25, seed=2, auth_kind="mixed", listen="ephemeral")

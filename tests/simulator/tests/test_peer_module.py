@@ -7,6 +7,9 @@ ansible-core packs a module into the exec-wrapper payload (a -EncodedCommand boo
 would on the host. The module files written here carry the product filter of each
 ansible.windows release line, which is what the simulator reads to choose its behaviour:
 the ansible.windows package itself is not needed (the benchmark downloads it).
+
+The emulation is the benchmark's handler module, benchmarks/winsim_handlers/peer_module.py,
+loaded with the loader of ``winsim serve --handlers`` (winsim.windows.handlers.load).
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from pathlib import Path
 import pytest
 
 from winsim import BackgroundSimulator, FleetBuilder
+from winsim.windows import handlers
 
-from sim_helpers import FIXTURE_PROFILES
+from sim_helpers import FIXTURE_PROFILES, REPO_ROOT
+
+PEER_MODULE = REPO_ROOT / "benchmarks" / "winsim_handlers" / "peer_module.py"
 
 _MODULE_HEAD = """#!powershell
 #AnsibleRequires -CSharpUtil Ansible.Basic
@@ -39,10 +45,11 @@ FACT_NAMES = {"ansible_os_product_id", "ansible_os_product_key", "ansible_os_lic
 
 @pytest.fixture(scope="module")
 def peer_sim() -> BackgroundSimulator:
+    handlers.load(PEER_MODULE)
     builder = FleetBuilder(profiles_dir=FIXTURE_PROFILES, listen="ephemeral")
-    builder.add("win-digital", profile="digital_license_pro")
+    builder.add("win-digital", profile="minimal_digital_license_pro")
     builder.add("win-oem", profile="oem_pro_with_office")
-    builder.add("win-denied", profile="digital_license_pro", fault="access_denied")
+    builder.add("win-denied", profile="minimal_digital_license_pro", fault="access_denied")
     with BackgroundSimulator(builder.build()) as simulator:
         yield simulator
 

@@ -1,6 +1,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: (c) 2026, licensing.windows contributors
-"""Every profile of the library (winsim/profiles/) loads and is answered by the collector emulation."""
+"""Every profile of the library (tests/profiles/) loads and is answered by the collector emulation."""
 
 from __future__ import annotations
 
@@ -9,18 +9,19 @@ import json
 
 import pytest
 
-from winsim import FleetBuilder, commands
-from winsim.cim_schema import OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID
-from winsim.host import SimulatedHost
-from winsim.profiles import PACKAGE_PROFILES_DIR, ProfileLibrary
-from winsim.stats import HostStats
+from winsim import FleetBuilder
+from winsim.fleet.host import SimulatedHost
+from winsim.fleet.profiles import LIBRARY_PROFILES_DIR, ProfileLibrary
+from winsim.fleet.stats import HostStats
+from winsim.windows import commands
+from winsim.windows.cim_schema import OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID
 
-LIBRARY = ProfileLibrary(PACKAGE_PROFILES_DIR)
+LIBRARY = ProfileLibrary(LIBRARY_PROFILES_DIR)
 WHERE_CLAUSE = " WHERE ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
 
 
 def collect(profile_name: str, script: str) -> dict[str, object]:
-    spec = FleetBuilder(profiles_dir=PACKAGE_PROFILES_DIR, listen="ephemeral").add("win-lib", profile=profile_name).build().hosts[0]
+    spec = FleetBuilder(profiles_dir=LIBRARY_PROFILES_DIR, listen="ephemeral").add("win-lib", profile=profile_name).build().hosts[0]
     host = SimulatedHost(spec, HostStats())
     encoded = base64.b64encode(script.encode("utf-16-le")).decode()
     output = commands.run(commands.parse("PowerShell", ["-NoProfile", "-EncodedCommand", encoded]), host.context)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from winsim.psjson import FILETIME_EPOCH_MS, PsDateTime, dumps
+from winsim.windows.psjson import FILETIME_EPOCH_MS, PsDateTime, dumps
 
 
 def test_dates_use_the_escaped_slash_form() -> None:

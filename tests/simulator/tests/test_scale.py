@@ -36,7 +36,7 @@ def cpu_seconds() -> float:
 def test_200_hosts_start_fast_and_answer_ansible(tmp_path, auth) -> None:
     first_address = str(ipaddress.IPv4Address(FIRST_ADDRESS) + (0 if auth == "basic" else 256))
     fleet = (FleetBuilder(profiles_dir=FIXTURE_PROFILES, first_address=first_address, auth=auth)
-             .add_many(HOSTS, name="win-{n:03d}", profiles=["digital_license_pro", "kms_server_2022", "oem_pro_with_office"])
+             .add_many(HOSTS, name="win-{n:03d}", profiles=["minimal_digital_license_pro", "kms_server_2022", "oem_pro_with_office"])
              .build())
     started = time.monotonic()
     with BackgroundSimulator(fleet) as sim:

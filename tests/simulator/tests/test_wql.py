@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from winsim import wql
+from winsim.windows import wql
 
 ROWS = [
     {"Name": "Windows(R), Professional edition", "PartialProductKey": "3V66T", "LicenseStatus": 1, "LicenseIsAddon": False,

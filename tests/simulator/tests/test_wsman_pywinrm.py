@@ -30,7 +30,7 @@ AUTH_MODES = [
 
 @pytest.mark.parametrize(("host_fields", "client_options"), AUTH_MODES)
 def test_run_ps_in_every_auth_mode(builder, start_sim, host_fields, client_options) -> None:
-    sim = start_sim(builder.add("win-auth", profile="digital_license_pro", **host_fields))
+    sim = start_sim(builder.add("win-auth", profile="minimal_digital_license_pro", **host_fields))
     options = dict(client_options)
     if options.pop("validate_with_ca", False):
         options.update(server_cert_validation="validate", ca_trust_path=str(sim.ca_file))
@@ -41,7 +41,7 @@ def test_run_ps_in_every_auth_mode(builder, start_sim, host_fields, client_optio
 
 
 def test_ntlm_encrypts_every_soap_message(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-ntlm", profile="digital_license_pro", auth="ntlm"))
+    sim = start_sim(builder.add("win-ntlm", profile="minimal_digital_license_pro", auth="ntlm"))
     session(sim, "win-ntlm").run_ps("hostname")
     counters = sim.stats.for_host("win-ntlm").as_dict()
     # 401 without credentials, 401 with the challenge, the authenticated empty POST, then five encrypted messages.
@@ -52,7 +52,7 @@ def test_ntlm_encrypts_every_soap_message(builder, start_sim) -> None:
 
 @pytest.mark.parametrize("auth", ["basic", "ntlm"])
 def test_wrong_password_gets_a_bare_401(builder, start_sim, auth) -> None:
-    sim = start_sim(builder.add("win-auth", profile="digital_license_pro", auth=auth))
+    sim = start_sim(builder.add("win-auth", profile="minimal_digital_license_pro", auth=auth))
     spec = sim.spec("win-auth")
     with pytest.raises(InvalidCredentialsError):
         winrm.Session(sim.endpoint("win-auth"), auth=(spec.username, "wrong"), transport=auth).run_ps("hostname")
@@ -65,8 +65,8 @@ def test_wrong_password_gets_a_bare_401(builder, start_sim, auth) -> None:
 
 
 def test_https_validation_fails_for_bad_certificates(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-untrusted", profile="digital_license_pro", transport="https", certificate="untrusted")
-                    .add("win-wrongname", profile="digital_license_pro", transport="https", certificate="wrong_name"))
+    sim = start_sim(builder.add("win-untrusted", profile="minimal_digital_license_pro", transport="https", certificate="untrusted")
+                    .add("win-wrongname", profile="minimal_digital_license_pro", transport="https", certificate="wrong_name"))
     for name, reason in (("win-untrusted", "unable to get local issuer certificate"), ("win-wrongname", "mismatch")):
         client = session(sim, name, server_cert_validation="validate", ca_trust_path=str(sim.ca_file))
         with pytest.raises(requests.exceptions.SSLError, match=reason):
@@ -75,7 +75,7 @@ def test_https_validation_fails_for_bad_certificates(builder, start_sim) -> None
 
 
 def test_create_response_has_selector_and_shell_block(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     spec = sim.spec("win-001")
     message_id = str(uuid.uuid4())
     header = protocol(sim, "win-001").build_wsman_header(
@@ -99,7 +99,7 @@ def test_create_response_has_selector_and_shell_block(builder, start_sim) -> Non
 
 
 def test_unknown_shell_and_unknown_command_faults(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     proto = protocol(sim, "win-001")
     with pytest.raises(WSManFaultError) as caught:
         proto.run_command("11111111-2222-3333-4444-555555555555", "hostname")
@@ -115,7 +115,7 @@ def test_unknown_shell_and_unknown_command_faults(builder, start_sim) -> None:
 
 
 def test_stdin_in_chunks_runs_a_script_read_from_stdin(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     proto = protocol(sim, "win-001")
     shell_id = proto.open_shell(codepage=65001)
     command_id = proto.run_command(shell_id, "PowerShell", ["-NoProfile", "-NonInteractive", "-Command", "-"],
@@ -130,7 +130,7 @@ def test_stdin_in_chunks_runs_a_script_read_from_stdin(builder, start_sim) -> No
 
 
 def test_receive_times_out_until_stdin_ends(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     proto = protocol(sim, "win-001", operation_timeout_sec=1, read_timeout_sec=3)
     shell_id = proto.open_shell()
     command_id = proto.run_command(shell_id, "powershell", ["-Command", "-"], console_mode_stdin=False)
@@ -144,7 +144,7 @@ def test_receive_times_out_until_stdin_ends(builder, start_sim) -> None:
 
 
 def test_large_output_is_split_over_several_receives(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     proto = protocol(sim, "win-001")
     shell_id = proto.open_shell()
     command_id = proto.run_command(shell_id, "powershell", ["-Command", "-"], console_mode_stdin=False)
@@ -155,7 +155,7 @@ def test_large_output_is_split_over_several_receives(builder, start_sim) -> None
 
 
 def test_command_line_limit(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     proto = protocol(sim, "win-001")
     fits = "Write-Output '" + "a" * (3039 - 16) + "'"
     assert len(" ".join(["PowerShell", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricted", "-EncodedCommand",
@@ -167,7 +167,7 @@ def test_command_line_limit(builder, start_sim) -> None:
 
 
 def test_unknown_command_gets_powershell_clixml_error(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     stdout, stderr, rc = run_command(protocol(sim, "win-001"), "powershell", ["-EncodedCommand", encode("hostname\nGet-Foo -Bar")])
     assert (stdout, rc) == (b"win-001\r\n", 1)
     assert stderr.startswith(b'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">')
@@ -181,7 +181,7 @@ def test_unknown_command_gets_powershell_clixml_error(builder, start_sim) -> Non
 
 
 def test_cmd_commands(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     client = session(sim, "win-001")
     assert client.run_cmd("hostname").std_out == b"win-001\r\n"
     missing = client.run_cmd("foo", ["/x"])
@@ -190,7 +190,7 @@ def test_cmd_commands(builder, start_sim) -> None:
 
 
 def test_get_date_and_exit_codes(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     client = session(sim, "win-001")
     date = client.run_ps("Get-Date")
     assert date.status_code == 0 and date.std_out.startswith(b"\r\n") and date.std_out.endswith(b"M\r\n\r\n\r\n")
@@ -199,7 +199,7 @@ def test_get_date_and_exit_codes(builder, start_sim) -> None:
 
 def test_keep_alive_responses_leave_in_one_send(builder, start_sim) -> None:
     """Headers and body in one send(): otherwise every request on a kept-alive connection stalls ~40 ms (Nagle)."""
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     proto = protocol(sim, "win-001")
     shell_id = proto.open_shell()
     started = time.monotonic()
@@ -214,20 +214,20 @@ def test_keep_alive_responses_leave_in_one_send(builder, start_sim) -> None:
 
 
 def test_base64_of_receive_is_standard(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     stdout, dummy, dummy = run_command(protocol(sim, "win-001"), "powershell", ["-EncodedCommand", encode("Write-Output 'é'")])
     assert stdout == "é\r\n".encode("utf-8")
     assert base64.b64decode(base64.b64encode(stdout)) == stdout
 
 
 def test_connection_refused_when_not_listening(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-down", profile="digital_license_pro", fault="not_listening"))
+    sim = start_sim(builder.add("win-down", profile="minimal_digital_license_pro", fault="not_listening"))
     with pytest.raises(requests.exceptions.ConnectionError):
         session(sim, "win-down").run_ps("hostname")
 
 
 def test_plain_http_errors(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-001", profile="digital_license_pro"))
+    sim = start_sim(builder.add("win-001", profile="minimal_digital_license_pro"))
     spec = sim.spec("win-001")
     base = sim.endpoint("win-001").rsplit("/", 1)[0]
     assert requests.post(base + "/other", data=b"", auth=(spec.username, spec.password), timeout=5).status_code == 404
@@ -251,7 +251,7 @@ def _ipv6_loopback_available() -> bool:
 
 @pytest.mark.skipif(not _ipv6_loopback_available(), reason="no IPv6 loopback on this machine")
 def test_ipv6_loopback_host_with_ntlm_over_https(builder, start_sim) -> None:
-    sim = start_sim(builder.add("win-v6", profile="digital_license_pro", address="::1", transport="https", auth="ntlm"))
+    sim = start_sim(builder.add("win-v6", profile="minimal_digital_license_pro", address="::1", transport="https", auth="ntlm"))
     assert sim.endpoint("win-v6").startswith("https://[::1]:")
     # pywinrm's Session cannot parse bracketed IPv6 URLs; its Protocol (what ansible uses) can.
     proto = protocol(sim, "win-v6", server_cert_validation="validate", ca_trust_path=str(sim.ca_file))

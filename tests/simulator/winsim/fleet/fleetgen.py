@@ -15,9 +15,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from winsim import auth, faults
 from winsim.errors import ConfigError
-from winsim.fleet import EPHEMERAL, HTTP, HTTPS, LISTEN_MODES, MAX_COUNT
+from winsim.fleet import faults
+from winsim.fleet.fleet import EPHEMERAL, HTTP, HTTPS, LISTEN_MODES, MAX_COUNT
+from winsim.net import auth
 
 MIXED = "mixed"
 

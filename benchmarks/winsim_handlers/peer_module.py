@@ -2,6 +2,12 @@
 # Copyright: (c) 2026, licensing.windows contributors
 """Answer ansible.windows.win_product_facts the way the module would on the host (for the benchmark).
 
+A winsim handler module (:mod:`winsim.windows.handlers`), used only by the benchmark's peer
+variant: it registers itself when it is loaded, with
+``winsim serve --handlers benchmarks/winsim_handlers/peer_module.py`` (or
+``winsim.windows.handlers.load(<this file>)`` for an in-process simulator). Without it a
+simulated host does not run ansible's module wrapper at all.
+
 Ansible runs a PowerShell module in two parts (ansible-core 2.19): a bootstrap as
 ``-EncodedCommand`` that reads ``$input``, and the exec-wrapper payload on stdin
 (WinRS Send, about 170 KB): ``{"name": "exec_wrapper", "script": ..., "params": ...}``,
@@ -12,7 +18,7 @@ a line of four NUL characters, then ``{"scripts": {name: {path, script (base64)}
 Only win_product_facts is executed here, so the peer variant of the benchmark pays its real
 transport and controller costs; any other module is left to the caller (which answers
 as before). Nothing is hard-coded per host: the module's logic runs against the host's
-CIM model (:mod:`winsim.cim`), including the dozens of keyless rows a real host lists.
+CIM model (:mod:`winsim.windows.cim`), including the dozens of keyless rows a real host lists.
 
 Which product filter runs is read from the module source that came with the payload:
 
@@ -34,11 +40,13 @@ import binascii
 import json
 import re
 
-from winsim import faults, psjson
-from winsim.cim import CimError
-from winsim.results import HostContext, ProcessOutput
+from winsim.fleet import faults
+from winsim.windows import handlers, psjson
+from winsim.windows.cim import CimError
+from winsim.windows.results import HostContext, ProcessOutput
 
 MODULE_NAME = "win_product_facts"
+HANDLER_NAME = "ansible.windows.win_product_facts (benchmark peer)"
 _PAYLOAD_SEPARATOR = "\0\0\0\0"
 _OLD_FILTER = re.compile(r"\$product_key\s+-match\s+\$_\.PartialProductKey", re.IGNORECASE)
 _STATUS_NAMES = {0: "Unlicensed", 1: "Licensed", 2: "OOBGrace", 3: "OOTGrace", 4: "NonGenuineGrace", 5: "Notification",
@@ -146,18 +154,27 @@ def product_facts(ctx: HostContext, *, old_filter: bool) -> dict[str, object]:
     }
 
 
-def run_module_wrapper(stdin: str, ctx: HostContext) -> ProcessOutput | None:
-    """The module's output when stdin carries win_product_facts; None for anything else."""
-    parts = _payload_parts(stdin)
+def _match(request: handlers.ScriptRequest) -> tuple[dict, tuple[str, str]] | None:
+    """(module payload, module action) when stdin is ansible's module wrapper payload for win_product_facts."""
+    # ansible's PowerShell module wrapper: the bootstrap as -EncodedCommand, the module payload on stdin.
+    if not request.stdin:
+        return None
+    parts = _payload_parts(request.stdin)
     if parts is None:
         return None
     action = _module_action(parts[1])
     if action is None or not is_product_facts(action[1]):
         return None
+    return parts[1], action
+
+
+def _run(request: handlers.ScriptRequest, ctx: HostContext, matched: object) -> ProcessOutput:
+    """The module's output on this host."""
+    payload, action = matched  # type: ignore[misc]
     if tuple(int(part) for part in re.findall(r"\d+", ctx.powershell_version)[:2]) < (5, 1):
         # The bootstrap's own version guard.
         return ProcessOutput(stdout='{"failed":true,"msg":"Ansible requires PowerShell v5.1"}\r\n', exit_code=1)
-    old_filter = bool(_OLD_FILTER.search(_module_source(parts[1], action[0])))
+    old_filter = bool(_OLD_FILTER.search(_module_source(payload, action[0])))
     try:
         if ctx.has_fault(faults.WMI_ERROR) and ctx.fault is not None:
             raise CimError(int(str(ctx.fault.option("hresult")), 16), str(ctx.fault.option("message")))
@@ -169,3 +186,13 @@ def run_module_wrapper(stdin: str, ctx: HostContext) -> ProcessOutput | None:
         return ProcessOutput(stdout=psjson.dumps(failure) + "\r\n", exit_code=1)
     result = {"changed": False, "invocation": {"module_args": {}}, "ansible_facts": facts}
     return ProcessOutput(stdout=psjson.dumps(result) + "\r\n")
+
+
+def run_module_wrapper(stdin: str, ctx: HostContext) -> ProcessOutput | None:
+    """The module's output when stdin carries win_product_facts; None for anything else."""
+    request = handlers.ScriptRequest("", "", stdin)
+    matched = _match(request)
+    return None if matched is None else _run(request, ctx, matched)
+
+
+handlers.register(HANDLER_NAME, _match, _run)

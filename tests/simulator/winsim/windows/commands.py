@@ -8,9 +8,10 @@ character limit. PowerShell command lines are recognised in the forms pywinrm
 (``powershell -encodedcommand <b64>`` in rsp:Command) and ansible
 (``PowerShell -NoProfile ... -EncodedCommand <b64>`` in rsp:Arguments) send,
 plus ``-Command -`` / no command at all, where the script arrives on stdin.
-The decoded script goes to the collector emulation when it carries the
-collector marker, else to the small statement interpreter; ansible's module
-wrapper payload on stdin for win_product_facts goes to :mod:`winsim.peer_module`.
+The decoded script (with what came on stdin) is offered to the programs
+registered in :mod:`winsim.windows.handlers` (the collector personality, and any
+module loaded with ``winsim serve --handlers``); a script none of them claims
+goes to the small statement interpreter (:mod:`winsim.windows.powershell`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from winsim import collector, faults, peer_module, powershell
-from winsim.results import HostContext, ProcessOutput
+from winsim.fleet import faults
+from winsim.windows import handlers, powershell
+from winsim.windows.results import HostContext, ProcessOutput
 
 CMD_LINE_LIMIT = 8191
 CREATE_PROCESS_LIMIT = 32767
@@ -125,10 +127,10 @@ def run(invocation: Invocation, ctx: HostContext, *, stdin: str = "", skip_cmd_s
         return _run_cmd(invocation, ctx)
     if invocation.error:
         return ProcessOutput(stderr=invocation.error + "\r\n", exit_code=1)
-    # ansible's PowerShell module wrapper: the bootstrap as -EncodedCommand, the module payload on stdin.
-    if stdin and (module_output := peer_module.run_module_wrapper(stdin, ctx)) is not None:
-        return module_output
     script = stdin if invocation.script_from_stdin else invocation.script or ""
-    if collector.is_collector(script):
-        return collector.run_collector(script, ctx)
+    request = handlers.ScriptRequest(invocation.command_line, script, stdin)
+    found = handlers.find(request)
+    if found is not None:
+        handler, matched = found
+        return handler.run(request, ctx, matched)
     return powershell.run_script(script, ctx)

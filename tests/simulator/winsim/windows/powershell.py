@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from winsim import clixml, pslex
-from winsim.results import HostContext, ProcessOutput
+from winsim.windows import clixml, pslex
+from winsim.windows.results import HostContext, ProcessOutput
 
 _IGNORED = re.compile(
     r"^(Set-StrictMode\b|\$(ErrorActionPreference|ProgressPreference|WarningPreference|VerbosePreference)\s*=|"

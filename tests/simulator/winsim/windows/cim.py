@@ -19,10 +19,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from winsim import cim_schema, wql
-from winsim.cim_schema import OFFICE_APPLICATION_ID, UINT32_NOT_APPLICABLE, WINDOWS_APPLICATION_ID
-from winsim.profiles import CimData
-from winsim.psjson import PsDateTime
+from winsim.fleet.profiles import CimData
+from winsim.windows import cim_schema, wql
+from winsim.windows.cim_schema import OFFICE_APPLICATION_ID, UINT32_NOT_APPLICABLE, WINDOWS_APPLICATION_ID
+from winsim.windows.psjson import PsDateTime
 
 Row = dict[str, object]
 _NAMESPACE = uuid.UUID("5b1f3c8e-7a9d-4c2b-9e51-0d6f4a2c8b17")

@@ -3,8 +3,13 @@
 """CIM classes the simulated hosts know: property names (exact spelling) and CIM types.
 
 The lists follow the properties a Windows 10/11 / Server 2019+ host exposes
-(``sppwmi.mof`` and Microsoft's generated bindings, see
-shared/reference/licensing-semantics.md section 1). They serve three purposes:
+(``sppwmi.mof`` and Microsoft's class documentation: "SoftwareLicensingProduct class",
+https://learn.microsoft.com/en-us/previous-versions/windows/desktop/sppwmi/softwarelicensingproduct,
+"SoftwareLicensingService class",
+https://learn.microsoft.com/en-us/previous-versions/windows/desktop/sppwmi/softwarelicensingservice,
+and "Win32_OperatingSystem class",
+https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/win32-operatingsystem;
+what the collection reads from them is docs/facts.md). They serve three purposes:
 WQL ``SELECT`` lists are checked against them (unknown property -> "Invalid
 query"), ``SELECT *`` returns them in this order, and profile values are
 type-checked against them.

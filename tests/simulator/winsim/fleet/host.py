@@ -15,14 +15,17 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from winsim import auth, collector, faults, wsman
-from winsim.cim import HostCim
-from winsim.certs import ServerCertificate
-from winsim.fleet import HTTPS, HostSpec
-from winsim.httpio import HttpRequest
-from winsim.results import HostContext
-from winsim.stats import HostStats
-from winsim.winrs import WinRSService
+from winsim.fleet import faults
+from winsim.fleet.fleet import HTTPS, HostSpec
+from winsim.fleet.stats import HostStats
+from winsim.net import auth
+from winsim.net.certs import ServerCertificate
+from winsim.net.httpio import HttpRequest
+from winsim.personalities import collector
+from winsim.windows.cim import HostCim
+from winsim.windows.results import HostContext
+from winsim.wsman import wsman
+from winsim.wsman.winrs import WinRSService
 
 LOG = logging.getLogger("winsim")
 SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"

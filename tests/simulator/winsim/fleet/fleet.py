@@ -23,11 +23,12 @@ from pathlib import Path
 
 import yaml
 
-from winsim import auth, certs, faults
 from winsim.errors import ConfigError
-from winsim.faults import Fault
-from winsim.loopback import NotLoopbackError, allocate_addresses, require_loopback
-from winsim.profiles import CimData, ProfileLibrary, parse_cim_block
+from winsim.fleet import faults
+from winsim.fleet.faults import Fault
+from winsim.fleet.profiles import CimData, ProfileLibrary, parse_cim_block
+from winsim.net import auth, certs
+from winsim.net.loopback import NotLoopbackError, allocate_addresses, require_loopback
 
 HTTP, HTTPS = "http", "https"
 TRANSPORTS = (HTTP, HTTPS)

@@ -28,13 +28,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from winsim import auth, inventory
-from winsim.certs import CertificateSet
-from winsim.fleet import HTTPS, FleetSpec, HostSpec
-from winsim.host import SimulatedHost
-from winsim.httpio import HttpError, read_request, response_bytes
-from winsim.loopback import require_loopback
-from winsim.stats import FleetStats
+from winsim.fleet import inventory
+from winsim.fleet.fleet import HTTPS, FleetSpec, HostSpec
+from winsim.fleet.host import SimulatedHost
+from winsim.fleet.stats import FleetStats
+from winsim.net import auth
+from winsim.net.certs import CertificateSet
+from winsim.net.httpio import HttpError, read_request, response_bytes
+from winsim.net.loopback import require_loopback
 
 LOG = logging.getLogger("winsim")
 _QUIET_ERRORS = (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError, TimeoutError)

@@ -7,7 +7,7 @@ Format (docs/architecture.md, "Profile library"): top-level keys
 ``edition_id`` (registry EditionID), ``service`` (SoftwareLicensingService
 values) and ``products`` (SoftwareLicensingProduct rows that have a key or
 matter). Property names must be spelled exactly as CIM spells them and values
-must have the CIM type (:mod:`winsim.cim_schema`); dates are ISO-8601 strings
+must have the CIM type (:mod:`winsim.windows.cim_schema`); dates are ISO-8601 strings
 or ``null`` (the 1601 sentinel).
 
 The same validation serves the ``cim:`` and ``overrides:`` blocks of a fleet
@@ -25,13 +25,15 @@ from pathlib import Path
 
 import yaml
 
-from winsim import cim_schema
-from winsim.cim_schema import BOOLEAN, DATETIME, SINT16, STRING, STRING_ARRAY, UINT16, UINT32, UINT64
+from winsim import collection
 from winsim.errors import ConfigError
-from winsim.psjson import PsDateTime
+from winsim.windows import cim_schema
+from winsim.windows.cim_schema import BOOLEAN, DATETIME, SINT16, STRING, STRING_ARRAY, UINT16, UINT32, UINT64
+from winsim.windows.psjson import PsDateTime
 
-#: Where the profile library lives unless a directory is given (CLI, fleet file, or WINSIM_PROFILES_DIR).
-PACKAGE_PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+#: Where the profile library lives unless a directory is given (CLI, fleet file, or WINSIM_PROFILES_DIR):
+#: ``tests/profiles`` of the collection's checkout, a test fixture shared with the collection's unit tests.
+LIBRARY_PROFILES_DIR = collection.root() / "tests" / "profiles"
 PROFILES_DIR_ENV = "WINSIM_PROFILES_DIR"
 
 PROFILE_KEYS = ("description", "expect", "office", "failures", "os", "edition_id", "service", "products")
@@ -54,7 +56,7 @@ Row = dict[str, object]
 class CimData:
     """CIM values of one host, validated and typed (dates as :class:`PsDateTime`).
 
-    Only the values that were given are held here; :mod:`winsim.cim` adds the
+    Only the values that were given are held here; :mod:`winsim.windows.cim` adds the
     defaults and the keyless rows a real host has.
     """
 
@@ -224,11 +226,11 @@ def parse_profile(name: str, data: object, path: Path | None = None) -> Profile:
 
 
 def resolve_profiles_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The library directory: ``explicit``, else ``$WINSIM_PROFILES_DIR``, else the package's ``profiles/``."""
+    """The library directory: ``explicit``, else ``$WINSIM_PROFILES_DIR``, else the checkout's ``tests/profiles``."""
     if explicit:
         return Path(explicit)
     from_env = os.environ.get(PROFILES_DIR_ENV)
-    return Path(from_env) if from_env else PACKAGE_PROFILES_DIR
+    return Path(from_env) if from_env else LIBRARY_PROFILES_DIR
 
 
 class ProfileLibrary:

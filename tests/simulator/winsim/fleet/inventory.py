@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from winsim.fleet import HTTPS, HostSpec
+from winsim.fleet.fleet import HTTPS, HostSpec
 
 
 def host_vars(host: HostSpec, address: str, port: int, ca_file: Path | None) -> dict[str, object]:

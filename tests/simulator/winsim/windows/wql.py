@@ -13,7 +13,7 @@ that). A comparison with a NULL property value is false.
 Errors carry the HRESULT a Windows host reports:
 :class:`WqlSyntaxError` / unknown property -> 0x80041017 "Invalid query",
 unknown class -> 0x80041010 "Invalid class" (raised by the caller that knows
-the classes, see :mod:`winsim.cim`).
+the classes, see :mod:`winsim.windows.cim`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from winsim.psjson import PsDateTime
+from winsim.windows.psjson import PsDateTime
 
 _TOKEN = re.compile(
     r"""\s*(?:

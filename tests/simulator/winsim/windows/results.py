@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from winsim.cim import HostCim
-from winsim import faults
-from winsim.faults import Fault
+from winsim.fleet import faults
+from winsim.fleet.faults import Fault
+from winsim.windows.cim import HostCim
 
 #: Windows PowerShell 5.1 as shipped with Windows 11 23H2 / Server 2022 updates.
 POWERSHELL_VERSION = "5.1.22621.4391"

@@ -2,10 +2,13 @@
 # Copyright: (c) 2026, licensing.windows contributors
 """Answer the licensing.windows collector the way Windows PowerShell 5.1 on the host would.
 
-The script is recognised by its marker line. Nothing about its queries is
+The script is recognised by its marker line, the collection's ``COLLECTOR_MARKER``
+(``plugins/plugin_utils/_vocabulary.py``, loaded by :mod:`winsim.collection`); this
+module registers itself with :mod:`winsim.windows.handlers` when it is imported
+(``import winsim`` does that). Nothing about its queries is
 hard-coded: every quoted ``SELECT <props> FROM <Class> [WHERE ...]`` string is
 taken out of the script, in order, and evaluated against the host's CIM model
-(:mod:`winsim.cim`). A query that fails becomes an ``errors`` entry exactly as
+(:mod:`winsim.windows.cim`). A query that fails becomes an ``errors`` entry exactly as
 the script's ``E`` function would write it; a query that succeeds fills the
 document key its class feeds (docs/architecture.md):
 
@@ -21,7 +24,7 @@ SoftwareLicensingProduct   ``products`` (all rows)
 ``edition_id`` is filled when the script reads the registry value EditionID.
 The document's keys and their initial values come from the script's
 ``$r = [ordered]@{ ... }`` line. The JSON is PowerShell 5.1's
-(:mod:`winsim.psjson`). A script that does not set
+(:mod:`winsim.windows.psjson`). A script that does not set
 ``$ProgressPreference = 'SilentlyContinue'`` also gets the "Preparing modules
 for first use." progress records on stderr, as on Windows.
 """
@@ -30,11 +33,15 @@ from __future__ import annotations
 
 import re
 
-from winsim import clixml, faults, pslex, psjson
-from winsim.cim import CimError, ProviderFailure, error_for
-from winsim.results import HostContext, ProcessOutput
+from winsim import collection
+from winsim.fleet import faults
+from winsim.windows import clixml, handlers, psjson, pslex
+from winsim.windows.cim import CimError, ProviderFailure, error_for
+from winsim.windows.results import HostContext, ProcessOutput
 
-MARKER = "# licensing.windows collector schema=1"
+#: The collector's first line (the collection's COLLECTOR_MARKER): it names the document schema.
+MARKER: str = collection.vocabulary().COLLECTOR_MARKER
+HANDLER_NAME = "licensing.windows collector"
 
 _ANSIBLE_PREAMBLE = re.compile(r"^Set-StrictMode\b", re.IGNORECASE)
 _QUERY = re.compile(r"^\s*SELECT\s", re.IGNORECASE)
@@ -197,3 +204,14 @@ def run_collector(script: str, ctx: HostContext) -> ProcessOutput:
         # Trailing whitespace keeps the document valid JSON while making it as large as asked.
         text = text[:-2] + " " * padding + "\r\n"
     return ProcessOutput(stdout=text, stderr=clixml.document(progress=True) if progress else "")
+
+
+def _match(request: handlers.ScriptRequest) -> bool | None:
+    return True if is_collector(request.script) else None
+
+
+def _run(request: handlers.ScriptRequest, ctx: HostContext, _matched: object) -> ProcessOutput:
+    return run_collector(request.script, ctx)
+
+
+handlers.register(HANDLER_NAME, _match, _run)

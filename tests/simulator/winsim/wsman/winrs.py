@@ -18,10 +18,12 @@ import codecs
 import time
 from dataclasses import dataclass, field
 
-from winsim import commands, faults, wsman
-from winsim.results import HostContext, ProcessOutput
-from winsim.stats import HostStats
-from winsim.wsman import WsmanFault, WsmanRequest
+from winsim.fleet import faults
+from winsim.fleet.stats import HostStats
+from winsim.windows import commands
+from winsim.windows.results import HostContext, ProcessOutput
+from winsim.wsman import wsman
+from winsim.wsman.wsman import WsmanFault, WsmanRequest
 
 #: Largest stdout+stderr payload (before base64) per ReceiveResponse; Windows sends 64-96 KiB chunks.
 RECEIVE_CHUNK = 96 * 1024
