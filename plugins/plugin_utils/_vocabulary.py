@@ -103,6 +103,14 @@ NONCOMPLIANT_REASONS = frozenset((
 ))
 AUDIT_FAILURE_REASONS = frozenset(("unreachable", "collection_failed"))
 
+# How a host changed since the baseline (plugin_utils/_audit/baseline.py), in report order.
+CHANGES = ("new", "regressed", "resolved", "changed", "unchanged", "gone")
+# The changes that are news to whoever accepted the baseline: what a gate on new problems counts.
+NEW_PROBLEM_CHANGES = frozenset(("new", "regressed"))
+
+# The state of the waiver that matched a host (plugin_utils/_audit/waivers.py).
+WAIVER_STATES = ("active", "expired")
+
 # The values of the policy's server_policy.
 SERVER_POLICIES = ("any_activation", "entitled_methods")
 
@@ -137,5 +145,10 @@ REPORT_FILE_NAMES = {
     "html": "license-audit.html",
     "junit": "license-audit-junit.xml",
     "markdown": "license-audit.md",
+    "prometheus": "license-audit.prom",
 }
 REPORT_FORMATS = tuple(REPORT_FILE_NAMES)
+
+# Beside the reports: one summary record per audit, appended (JSON Lines), and the baseline
+# a run keeps for the next when asked to.
+HISTORY_FILE_NAME = "license-audit-history.jsonl"

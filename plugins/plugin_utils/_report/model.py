@@ -19,7 +19,8 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import host_sort_key
@@ -28,6 +29,18 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary impo
     FACT_KEYS,
     REASONS,
     STATUSES,
+)
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.changes import (
+    HOST_KEYS,
+    AnnotationError,
+    annotate,
+    change_counts,
+    clean_baseline_block,
+    clean_host_fields,
+    clean_waivers_block,
+    merge_baseline_blocks,
+    merge_waivers_blocks,
+    waived_count,
 )
 from ansible_collections.licensing.windows.plugins.plugin_utils._messages import got, shown, type_word
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import (
@@ -43,7 +56,10 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._text import (
     clean_text,
 )
 
-SCHEMA = "licensing.windows.license_audit/1"
+SCHEMA = "licensing.windows.license_audit/2"
+# Schema 1 (licensing.windows 0.1.0) has no change, waiver, baseline or waivers fields; such a
+# report still loads (as a baseline or for a merge), with those fields null.
+READABLE_SCHEMAS = (SCHEMA, "licensing.windows.license_audit/1")
 COLLECTION_NAME = "licensing.windows"
 # by_method key of hosts whose facts were never collected (unreachable, failed).
 NOT_COLLECTED = "not_collected"
@@ -72,6 +88,20 @@ class ReportError(ValueError):
 
     The message names the file (when there is one), the field and what was expected.
     """
+
+
+class RenderContext(NamedTuple):
+    """What some formats show besides the report itself."""
+
+    # Summary records of the audits so far, oldest first, this audit's last (history.py).
+    history: tuple = ()
+    # How long this audit took, when the caller knows (the role measures it).
+    duration_seconds: float | None = None
+    # Whether the metrics carry one series per host, or only fleet counts (label cardinality).
+    per_host_metrics: bool = True
+
+
+NO_CONTEXT = RenderContext()
 
 
 class LoadedReport(dict):
@@ -225,7 +255,7 @@ def clean_verdict(value, where: str) -> dict:
     status = _get(verdict, "status", where, f"one of {', '.join(STATUSES)}")
     if status not in STATUSES:
         raise ReportError(f"{where}.status: expected one of {', '.join(STATUSES)}, got {_got(status)}")
-    return {
+    clean = {
         "host": _string(_get(verdict, "host", where, "the host name"), f"{where}.host", HOST_MAX_CHARS, non_empty=True),
         "status": str(status),
         "reasons": _reasons(_get(verdict, "reasons", where, "a list of reason codes"), f"{where}.reasons"),
@@ -234,6 +264,11 @@ def clean_verdict(value, where: str) -> dict:
         "error": _error(_get(verdict, "error", where, "null or an object with code and message"), f"{where}.error"),
         "facts": _facts(_get(verdict, "facts", where, "an object"), f"{where}.facts"),
     }
+    try:
+        clean.update(clean_host_fields(verdict, where))
+    except AnnotationError as exc:
+        raise ReportError(str(exc)) from exc
+    return clean
 
 
 # ---------------------------------------------------------------------------------------
@@ -248,8 +283,9 @@ def _method_key(verdict: dict) -> str:
     return NOT_COLLECTED if verdict["error"] is not None else "unknown"
 
 
-def summarize(hosts: list[dict]) -> dict:
-    """Counts of hosts: total, by status and by reason (every key, zeros included), by method (only those present)."""
+def summarize(hosts: list[dict], baseline_block: dict | None = None) -> dict:
+    """Counts of hosts: total, by status and by reason (every key, zeros included), by method (only those present),
+    by change since the baseline (None without one) and how many are waived."""
     by_status = dict.fromkeys(STATUSES, 0)
     by_reason = dict.fromkeys(REASONS, 0)
     methods: dict[str, int] = {}
@@ -261,17 +297,27 @@ def summarize(hosts: list[dict]) -> dict:
         methods[key] = methods.get(key, 0) + 1
     order = {method: index for index, method in enumerate((*ACTIVATION_METHODS, NOT_COLLECTED))}
     by_method = {key: methods[key] for key in sorted(methods, key=lambda key: (order.get(key, len(order)), key))}
-    return {"total": len(hosts), "by_status": by_status, "by_method": by_method, "by_reason": by_reason}
+    return {
+        "total": len(hosts),
+        "by_status": by_status,
+        "by_method": by_method,
+        "by_reason": by_reason,
+        "by_change": change_counts(hosts, baseline_block),
+        "waived": waived_count(hosts),
+    }
 
 
-def _assemble(hosts: list[dict], policy: dict, generated_at: str, generator: str) -> dict:
+def _assemble(hosts: list[dict], policy: dict, generated_at: str, generator: str,
+              baseline_block: dict | None = None, waivers_block: dict | None = None) -> dict:
     hosts = sorted(hosts, key=lambda verdict: host_sort_key(verdict["host"]))
     return {
         "schema": SCHEMA,
         "generated_at": generated_at,
         "generator": generator,
         "policy": policy,
-        "summary": summarize(hosts),
+        "summary": summarize(hosts, baseline_block),
+        "baseline": baseline_block,
+        "waivers": waivers_block,
         "hosts": hosts,
     }
 
@@ -292,11 +338,14 @@ def _deduplicate_names(hosts: list[dict]) -> list[dict]:
     return hosts
 
 
-def build_report(verdicts, policy, generated_at, generator) -> dict:
+def build_report(verdicts, policy, generated_at, generator, *, baseline=None, waivers=None, groups_of=None) -> dict:
     """The report document for ``verdicts`` (a list, or a dictionary of host name to verdict).
 
     ``generated_at`` is a datetime or an ISO-8601 string, stored as UTC ``...Z``;
-    ``generator`` names the software (see generator_name()).
+    ``generator`` names the software (see generator_name()). ``baseline`` is an earlier
+    report (as load_report returns it) to compare every host with; ``waivers`` are the
+    normalized waivers (plugin_utils/_audit/waivers.py) and ``groups_of`` maps each host to
+    its inventory groups, for waivers that name groups.
     """
     if isinstance(verdicts, Mapping):
         items = [(f"verdicts[{key!r}]", value) for key, value in verdicts.items()]
@@ -305,11 +354,18 @@ def build_report(verdicts, policy, generated_at, generator) -> dict:
     else:
         raise ReportError(f"verdicts: expected a list of verdicts or a dictionary of host name to verdict, got {_kind(verdicts)}")
     hosts = _deduplicate_names([clean_verdict(value, where) for where, value in items])
+    stamp = _timestamp(generated_at, "generated_at")
+    hosts, baseline_block, waivers_block = annotate(
+        hosts, baseline, waivers, groups_of or {}, date.fromisoformat(stamp[:10]),
+        baseline_source=getattr(baseline, "source", None),
+    )
     return _assemble(
         hosts,
         _policy(policy, ""),
-        _timestamp(generated_at, "generated_at"),
+        stamp,
         _string(generator, "generator", LABEL_MAX_CHARS, non_empty=True),
+        baseline_block,
+        waivers_block,
     )
 
 
@@ -359,8 +415,9 @@ def _validate_document(document, name: str) -> LoadedReport:
         raise ReportError(f"{name}: expected a JSON object (a license-audit.json report), got {_kind(document)}")
     if "schema" not in document:
         raise ReportError(f"{name}: not a license audit report: the 'schema' field is missing (expected {SCHEMA!r})")
-    if document["schema"] != SCHEMA:
-        raise ReportError(f"{name}: schema: expected {SCHEMA!r}, got {shown(document['schema'])}")
+    if document["schema"] not in READABLE_SCHEMAS:
+        raise ReportError(f"{name}: schema: expected one of {', '.join(repr(s) for s in READABLE_SCHEMAS)}, "
+                          f"got {shown(document['schema'])}")
     where = f"{name}:"
     summary = _object(_get(document, "summary", where, "an object"), f"{name}: summary")
     if not isinstance(summary.get("total"), int) or isinstance(summary.get("total"), bool):
@@ -379,6 +436,11 @@ def _validate_document(document, name: str) -> LoadedReport:
         if verdict["host"] in seen:
             raise ReportError(f"{name}: hosts[{index}].host: host {verdict['host']!r} appears more than once")
         seen.add(verdict["host"])
+    try:
+        baseline_block = clean_baseline_block(document.get("baseline"), f"{name}: baseline")
+        waivers_block = clean_waivers_block(document.get("waivers"), f"{name}: waivers")
+    except AnnotationError as exc:
+        raise ReportError(str(exc)) from exc
     # The summary is derived data: it is recomputed from the hosts rather than trusted.
     report = LoadedReport(
         _assemble(
@@ -386,6 +448,8 @@ def _validate_document(document, name: str) -> LoadedReport:
             _policy(_get(document, "policy", where, "an object"), f"{name}: "),
             _timestamp(_get(document, "generated_at", where, "a date and time"), f"{name}: generated_at"),
             _string(_get(document, "generator", where, "a string"), f"{name}: generator", LABEL_MAX_CHARS, non_empty=True),
+            baseline_block,
+            waivers_block,
         )
     )
     report.source = name
@@ -467,10 +531,23 @@ def merge_reports(reports) -> tuple[dict, list[str]]:
             why = "the most recent" if dates.count(max(dates)) == 1 else "the last of the most recent in the list"
             notes.append(f"host {host!r} is in several reports: {found}; kept the record from {chosen[host][1]}, {why}")
 
+    hosts = [entry[2] for entry in chosen.values()]
     merged = _assemble(
-        [entry[2] for entry in chosen.values()],
+        hosts,
         policy,
         max(report["generated_at"] for report in checked),
         generator_name(),
+        merge_baseline_blocks([report["baseline"] for report in checked], {verdict["host"] for verdict in hosts}),
+        merge_waivers_blocks([report["waivers"] for report in checked]),
     )
     return merged, notes
+
+
+def reannotate(report: Mapping, *, baseline=None, waivers=None, groups_of=None) -> dict:
+    """``report`` compared afresh with ``baseline`` and waived afresh by ``waivers`` (for a merged fleet report)."""
+    plain = [{key: value for key, value in verdict.items() if key not in HOST_KEYS} for verdict in report["hosts"]]
+    hosts, baseline_block, waivers_block = annotate(
+        plain, baseline, waivers, groups_of or {}, date.fromisoformat(report["generated_at"][:10]),
+        baseline_source=getattr(baseline, "source", None),
+    )
+    return _assemble(hosts, report["policy"], report["generated_at"], report["generator"], baseline_block, waivers_block)

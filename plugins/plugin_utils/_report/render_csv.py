@@ -39,6 +39,13 @@ COLUMNS = (
     "error_code",
     "error_message",
     "remediation",
+    # Over time (null without a baseline or waivers); a host of the baseline that is no longer
+    # audited has a row of its own with change "gone" and its baseline status.
+    "change",
+    "baseline_status",
+    "waiver",
+    "waiver_justification",
+    "waiver_expires",
 )
 
 # Characters that start a formula, including the full-width forms some spreadsheets
@@ -90,7 +97,25 @@ def _row(verdict: dict) -> list[str]:
         "error_code": error.get("code"),
         "error_message": error.get("message"),
         "remediation": remediation,
+        **_over_time(verdict),
     }
+    return [neutralize(values[column]) for column in COLUMNS]
+
+
+def _over_time(verdict: dict) -> dict:
+    waiver = verdict["waiver"] or {}
+    return {
+        "change": verdict["change"],
+        "baseline_status": verdict["baseline_status"],
+        "waiver": waiver.get("state"),
+        "waiver_justification": waiver.get("justification"),
+        "waiver_expires": waiver.get("expires"),
+    }
+
+
+def _gone_row(host: dict) -> list[str]:
+    values = dict.fromkeys(COLUMNS)
+    values.update(host=host["host"], summary=host["baseline_summary"], change="gone", baseline_status=host["baseline_status"])
     return [neutralize(values[column]) for column in COLUMNS]
 
 
@@ -101,4 +126,6 @@ def render_csv(report: dict) -> str:
     writer.writerow(COLUMNS)
     for verdict in report["hosts"]:
         writer.writerow(_row(verdict))
+    for host in (report["baseline"] or {}).get("gone", ()):
+        writer.writerow(_gone_row(host))
     return buffer.getvalue()

@@ -25,6 +25,7 @@ import os
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import NO_CONTEXT, RenderContext
 from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import (
     REASONS,
     REASON_DESCRIPTIONS,
@@ -167,7 +168,7 @@ def _policy_items(policy: dict) -> list[dict]:
     return items
 
 
-def render_html(report: dict) -> str:
+def render_html(report: dict, context: RenderContext = NO_CONTEXT) -> str:
     """The report as one self-contained HTML page."""
     css = static_asset(STYLESHEET_NAME)
     script = static_asset(SCRIPT_NAME)

@@ -39,14 +39,24 @@ def _details(verdict: dict) -> str:
     return "\n".join(lines)
 
 
+def _waived(verdict: dict) -> bool:
+    return verdict["waiver"] is not None and verdict["waiver"]["state"] == "active"
+
+
 def render_junit(report: dict) -> str:
-    """The report as JUnit XML: <testsuites> holding one <testsuite> with a <testcase> per host."""
-    by_status = report["summary"]["by_status"]
+    """The report as JUnit XML: <testsuites> holding one <testsuite> with a <testcase> per host.
+
+    A noncompliant host is a failure and an unknown one an error, unless an active waiver
+    covers it: then it is skipped, with the justification, so the waiver's decision reaches
+    the CI page as well. A host gone since the baseline is a skipped test case of its own.
+    """
+    hosts = report["hosts"]
+    gone = (report["baseline"] or {}).get("gone", [])
     counts = {
-        "tests": str(report["summary"]["total"]),
-        "failures": str(by_status["noncompliant"]),
-        "errors": str(by_status["unknown"]),
-        "skipped": "0",
+        "tests": str(len(hosts) + len(gone)),
+        "failures": str(sum(1 for verdict in hosts if verdict["status"] == "noncompliant" and not _waived(verdict))),
+        "errors": str(sum(1 for verdict in hosts if verdict["status"] == "unknown" and not _waived(verdict))),
+        "skipped": str(sum(1 for verdict in hosts if _waived(verdict)) + len(gone)),
         "time": "0",
     }
     root = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
@@ -57,9 +67,20 @@ def render_junit(report: dict) -> str:
         shown = ",".join(str(item) for item in value) if isinstance(value, list) else str(value).lower()
         ET.SubElement(properties, "property", {"name": f"policy.{name}", "value": xml_text(shown)})
 
-    for verdict in report["hosts"]:
+    if report["baseline"] is not None:
+        ET.SubElement(properties, "property", {"name": "baseline.generated_at", "value": xml_text(report["baseline"]["generated_at"])})
+
+    for verdict in hosts:
         case = ET.SubElement(suite, "testcase", {"classname": CASE_CLASSNAME, "name": xml_text(verdict["host"]), "time": "0"})
+        if verdict["change"] is not None:
+            case_properties = ET.SubElement(case, "properties")
+            ET.SubElement(case_properties, "property", {"name": "change", "value": xml_text(verdict["change"])})
         if verdict["status"] == "compliant":
+            continue
+        if _waived(verdict):
+            waiver = verdict["waiver"]
+            element = ET.SubElement(case, "skipped", {"message": xml_text(f"waived ({', '.join(waiver['ids'])}): {waiver['justification']}")})
+            element.text = xml_text(_details(verdict))
             continue
         if verdict["status"] == "noncompliant":
             element = ET.SubElement(case, "failure", {"message": xml_text(verdict["summary"]), "type": xml_text(",".join(verdict["reasons"]))})
@@ -71,6 +92,10 @@ def render_junit(report: dict) -> str:
                 {"message": xml_text(error.get("message") or verdict["summary"]), "type": xml_text(error.get("code") or ",".join(verdict["reasons"]))},
             )
         element.text = xml_text(_details(verdict))
+
+    for host in gone:
+        case = ET.SubElement(suite, "testcase", {"classname": CASE_CLASSNAME, "name": xml_text(host["host"]), "time": "0"})
+        ET.SubElement(case, "skipped", {"message": xml_text(f"gone since the baseline (was {host['baseline_status']})")})
 
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REASONS, STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import CHANGES, REASONS, STATUSES
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import TRUNCATION_MARKER, clean_text
 
 # Rows of the "hosts that need attention" table before "... and N more".
@@ -55,6 +55,8 @@ def render_markdown(report: dict, max_rows: int = MAX_HOST_ROWS) -> str:
         + ", ".join(f"{by_status[status]} {status}" for status in STATUSES)
         + f". Generated {escape_cell(report['generated_at'])} by {escape_cell(report['generator'])}.",
         "",
+        *_since_baseline(report, max_rows),
+        *_waivers(report),
         "## Hosts by status",
         "",
         *_table(("Status", "Hosts"), [(status, by_status[status]) for status in STATUSES], align_right=(1,)),
@@ -76,7 +78,7 @@ def render_markdown(report: dict, max_rows: int = MAX_HOST_ROWS) -> str:
         rows = [
             (
                 escape_cell(verdict["host"], HOST_CELL_MAX_CHARS),
-                verdict["status"],
+                verdict["status"] + (" (waived)" if _waived(verdict) else ""),
                 ", ".join(f"`{reason}`" for reason in verdict["reasons"]),
                 escape_cell(verdict["summary"]),
             )
@@ -92,6 +94,56 @@ def render_markdown(report: dict, max_rows: int = MAX_HOST_ROWS) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _waived(verdict: dict) -> bool:
+    return verdict["waiver"] is not None and verdict["waiver"]["state"] == "active"
+
+
+def _since_baseline(report: dict, max_rows: int) -> list[str]:
+    """What a CI job page should show first: the hosts that are new or got worse since the baseline."""
+    baseline = report["baseline"]
+    if baseline is None:
+        return []
+    counts = report["summary"]["by_change"]
+    lines = [
+        f"## Since the baseline of {escape_cell(baseline['generated_at'])}",
+        "",
+        ", ".join(f"{counts[change]} {change}" for change in CHANGES) + ".",
+        "",
+    ]
+    worse = [verdict for verdict in report["hosts"]
+             if verdict["change"] in ("new", "regressed") and verdict["status"] != "compliant"]
+    if worse:
+        rows = [
+            (escape_cell(verdict["host"], HOST_CELL_MAX_CHARS), verdict["change"],
+             verdict["status"] + (" (waived)" if _waived(verdict) else ""), escape_cell(verdict["summary"]))
+            for verdict in worse[:max_rows]
+        ]
+        lines += ["New or regressed hosts that need attention:", "", *_table(("Host", "Change", "Status", "Summary"), rows), ""]
+        if len(worse) > max_rows:
+            lines += [f"… and {len(worse) - max_rows} more.", ""]
+    else:
+        lines += ["No host is new and not compliant, and none regressed.", ""]
+    if baseline["gone"]:
+        rows = [(escape_cell(host["host"], HOST_CELL_MAX_CHARS), host["baseline_status"] or "") for host in baseline["gone"][:max_rows]]
+        lines += ["Gone since the baseline (in the baseline, not in this audit):", "",
+                  *_table(("Host", "Status in the baseline"), rows), ""]
+    return lines
+
+
+def _waivers(report: dict) -> list[str]:
+    block = report["waivers"]
+    if block is None:
+        return []
+    waived = [verdict for verdict in report["hosts"] if _waived(verdict)]
+    lines = ["## Waivers", "", f"{len(waived)} host{'' if len(waived) == 1 else 's'} waived."]
+    if block["expired"]:
+        lines.append("Expired (their findings count again): " + ", ".join(f"`{escape_cell(item)}`" for item in block["expired"]) + ".")
+    if block["stale"]:
+        lines.append("Stale (waived nothing in this audit; remove or correct them): "
+                     + ", ".join(f"`{escape_cell(item)}`" for item in block["stale"]) + ".")
+    return [*lines, ""]
 
 
 def _policy_value(value) -> str:

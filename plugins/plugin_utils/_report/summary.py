@@ -12,7 +12,7 @@ MAX_HOST_ROWS), in fixed-width columns that a terminal or a CI log shows as a ta
 
 from __future__ import annotations
 
-from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import STATUSES
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import CHANGES, STATUSES
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import clean_text
 
 MAX_HOST_ROWS = 50
@@ -31,6 +31,12 @@ def render_summary_table(report: dict, max_rows: int = MAX_HOST_ROWS) -> str:
     counts = ", ".join(f"{summary['by_status'][status]} {status}" for status in STATUSES)
     hosts = "1 host" if summary["total"] == 1 else f"{summary['total']} hosts"
     lines = [f"License audit: {hosts}: {counts}"]
+    if report["baseline"] is not None:
+        changes = report["summary"]["by_change"]
+        lines.append(f"Since the baseline of {report['baseline']['generated_at']}: "
+                     + ", ".join(f"{changes[change]} {change}" for change in CHANGES))
+    if summary["waived"]:
+        lines.append(f"Waived: {summary['waived']} host(s)")
     attention = [verdict for verdict in report["hosts"] if verdict["status"] != "compliant"]
     if not attention:
         lines.append("All hosts are compliant." if summary["total"] else "No hosts were audited.")

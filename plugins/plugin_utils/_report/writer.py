@@ -24,15 +24,19 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_h
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
-from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import ReportError
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import NO_CONTEXT, RenderContext, ReportError
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_prometheus import render_prometheus
 from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import REPORT_FILE_NAMES, REPORT_FORMATS
 
+# Each renderer takes the report and the RenderContext; the formats that show only the
+# report itself ignore the context.
 RENDERERS = {
-    "json": render_json,
-    "csv": render_csv,
+    "json": lambda report, _context: render_json(report),
+    "csv": lambda report, _context: render_csv(report),
     "html": render_html,
-    "junit": render_junit,
-    "markdown": render_markdown,
+    "junit": lambda report, _context: render_junit(report),
+    "markdown": lambda report, _context: render_markdown(report),
+    "prometheus": render_prometheus,
 }
 
 # A byte order mark makes Excel read the CSV as UTF-8 rather than the local code page.
@@ -59,10 +63,10 @@ def report_paths(dest_dir, formats) -> dict[str, str]:
     return {name: os.path.join(directory, REPORT_FILE_NAMES[name]) for name in check_formats(formats)}
 
 
-def render_report(report: dict, fmt: str) -> bytes:
+def render_report(report: dict, fmt: str, context: RenderContext = NO_CONTEXT) -> bytes:
     """One format of the report, encoded as it is written to disk."""
     check_formats([fmt])
-    return RENDERERS[fmt](report).encode(_ENCODINGS.get(fmt, "utf-8"))
+    return RENDERERS[fmt](report, context).encode(_ENCODINGS.get(fmt, "utf-8"))
 
 
 def _fsync_directory(directory: str) -> None:
@@ -120,7 +124,8 @@ def remove_stale_temporaries(directory: str, now: float | None = None) -> list[s
     return removed
 
 
-def write_reports(report: dict, dest_dir, formats=REPORT_FORMATS, mode: int = DEFAULT_FILE_MODE) -> dict[str, str]:
+def write_reports(report: dict, dest_dir, formats=REPORT_FORMATS, mode: int = DEFAULT_FILE_MODE,
+                  context: RenderContext = NO_CONTEXT) -> dict[str, str]:
     """Write ``report`` in each of ``formats`` under ``dest_dir`` (created if missing); return format -> path.
 
     ReportError for an unknown format; OSError (naming the file) when the directory or
@@ -128,7 +133,7 @@ def write_reports(report: dict, dest_dir, formats=REPORT_FORMATS, mode: int = DE
     previous content.
     """
     paths = report_paths(dest_dir, formats)
-    rendered = {name: render_report(report, name) for name in paths}
+    rendered = {name: render_report(report, name, context) for name in paths}
     os.makedirs(os.fspath(dest_dir), exist_ok=True)
     remove_stale_temporaries(os.fspath(dest_dir))
     for name, path in paths.items():

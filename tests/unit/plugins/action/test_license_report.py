@@ -9,6 +9,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 
@@ -24,7 +25,7 @@ def make_plugin(args, check_mode=False):
     task.async_val = 0
     task.diff = False
     connection = MagicMock()
-    plugin = license_report.ActionModule(task, connection, PlayContext(), loader=None, templar=None, shared_loader_obj=None)
+    plugin = license_report.ActionModule(task, connection, PlayContext(), loader=DataLoader(), templar=None, shared_loader_obj=None)
     return plugin, connection
 
 
@@ -94,3 +95,70 @@ def test_option_constraints_are_enforced_before_anything_is_read(args, words):
     with pytest.raises(AnsibleActionFail) as caught:
         plugin.run(task_vars={})
     assert words in str(caught.value)
+
+
+# --- licensing over time --------------------------------------------------------------------
+
+NOT_ACTIVATED = {"changed": False, "ansible_facts": {"windows_license": {
+    "license_status": "unlicensed", "activation": {"method": "not_activated", "digital_license": False},
+    "product": {}, "os": {}, "collected_at": "2026-12-04T02:00:00Z"}}}
+
+
+def run_audit(dest, results, **options):
+    args = {"verdicts": {host: verdict(host, result, {}) for host, result in results.items()}, "policy": {},
+            "dest": str(dest), "formats": ["json", "markdown"], **options}
+    return make_plugin(args)[0].run(task_vars={"groups": {"all": list(results), "lab": ["lab-1"]}})
+
+
+def test_a_run_keeps_its_report_as_the_next_baseline_and_the_next_run_compares(tmp_path):
+    baseline = tmp_path / "baseline" / "license-audit.json"
+    first = run_audit(tmp_path / "r", {"win-1": None, "win-2": None}, baseline=str(baseline), update_baseline=True)
+    assert first["summary"]["by_change"] is None  # nothing to compare with on the first run
+    assert first["baseline_written"] == str(baseline) and baseline.is_file()
+    second = run_audit(tmp_path / "r", {"win-1": None, "win-3": None}, baseline=str(baseline), update_baseline=True)
+    assert second["summary"]["by_change"]["new"] == 1 and second["summary"]["by_change"]["gone"] == 1
+    assert json.loads((tmp_path / "baseline" / "license-audit.json.previous").read_text())["hosts"][1]["host"] == "win-2"
+    history = (tmp_path / "r" / "license-audit-history.jsonl").read_text().splitlines()
+    assert len(history) == 2 and second["history_file"] == str(tmp_path / "r" / "license-audit-history.jsonl")
+
+
+def test_a_missing_baseline_is_an_error_unless_the_run_keeps_its_own(tmp_path):
+    plugin, _connection = make_plugin({"verdicts": {}, "policy": {}, "dest": str(tmp_path / "r"),
+                                       "baseline": str(tmp_path / "nope.json")})
+    with pytest.raises(AnsibleActionFail) as caught:
+        plugin.run(task_vars={})
+    assert str(caught.value).startswith(f"baseline: {tmp_path / 'nope.json'}: cannot read the report")
+    assert not (tmp_path / "r").exists()
+
+
+def test_waivers_from_a_file_mark_hosts_and_keep_them_out_of_the_gate(tmp_path):
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text("waivers:\n  - groups: [lab]\n    justification: lab machines run unactivated\n"
+                       "    expires: 2099-01-01\n  - hosts: [gone-*]\n    justification: old\n", encoding="utf-8")
+    result = run_audit(tmp_path / "r", {"lab-1": NOT_ACTIVATED, "win-2": NOT_ACTIVATED}, waivers=str(waivers),
+                       fail_on=["noncompliant"])
+    assert result["summary"]["waived"] == 1
+    assert result["gate"]["failed"] is True and result["gate"]["hosts"] == {"noncompliant": 1} and result["gate"]["waived"] == 1
+    assert result["waivers"] == {"stale": ["waiver-2"], "expired": []}
+    assert any("waiver 'waiver-2' waived nothing in this audit (stale)" in note for note in result["warnings"])
+
+
+@pytest.mark.parametrize("content, message", [
+    ("waivers:\n  - hosts: [a]\n", "waivers[0].justification: required"),
+    ("waivers:\n  - hosts: [a]\n    justification: x\n    expires: tomorrow\n", "waivers[0].expires: expected an ISO date"),
+    ("waivers: [\n", "waivers: cannot read the waiver file"),
+])
+def test_a_bad_waiver_file_fails_before_anything_is_written(tmp_path, content, message):
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text(content, encoding="utf-8")
+    plugin, _connection = make_plugin({"verdicts": {}, "policy": {}, "dest": str(tmp_path / "r"), "waivers": str(waivers)})
+    with pytest.raises(AnsibleActionFail) as caught:
+        plugin.run(task_vars={})
+    assert message in str(caught.value)
+    assert not (tmp_path / "r").exists()
+
+
+def test_update_baseline_needs_a_baseline_path(tmp_path):
+    plugin, _connection = make_plugin({"verdicts": {}, "policy": {}, "dest": str(tmp_path), "update_baseline": True})
+    with pytest.raises(AnsibleActionFail, match="^update_baseline: true needs baseline"):
+        plugin.run(task_vars={})

@@ -78,8 +78,10 @@ def sample_report(**kwargs) -> dict:
 
 def test_report_document_shape_and_summary():
     report = sample_report()
-    assert list(report) == ["schema", "generated_at", "generator", "policy", "summary", "hosts"]
-    assert report["schema"] == SCHEMA == "licensing.windows.license_audit/1"
+    assert list(report) == ["schema", "generated_at", "generator", "policy", "summary", "baseline", "waivers", "hosts"]
+    assert report["schema"] == SCHEMA == "licensing.windows.license_audit/2"
+    assert report["baseline"] is None and report["waivers"] is None
+    assert all(host["change"] is None and host["waiver"] is None for host in report["hosts"])
     assert report["generated_at"] == "2026-11-21T10:30:00Z"
     assert report["generator"] == "licensing.windows 0.1.0"
     assert report["policy"] == normalize_policy(POLICY)
@@ -92,6 +94,8 @@ def test_report_document_shape_and_summary():
             "not_activated": 0, "not_digital_entitlement": 2, "grace_expiring": 0, "evaluation": 0, "kms_unreachable": 0,
             "kms_host_unexpected": 0, "kms_validity_anomalous": 1, "unclassified": 0, "unreachable": 1, "collection_failed": 1,
         },
+        "by_change": None,
+        "waived": 0,
     }
     assert list(report["summary"]["by_status"]) == list(STATUSES)
     assert list(report["summary"]["by_reason"]) == list(REASONS)
@@ -106,7 +110,7 @@ def test_report_from_the_filter_mapping_equals_report_from_the_list():
 def test_empty_report():
     report = build_report([], {}, GENERATED, "g")
     assert report["summary"] == {"total": 0, "by_status": dict.fromkeys(STATUSES, 0), "by_method": {},
-                                 "by_reason": dict.fromkeys(REASONS, 0)}
+                                 "by_reason": dict.fromkeys(REASONS, 0), "by_change": None, "waived": 0}
     assert report["hosts"] == []
 
 
@@ -253,9 +257,10 @@ def document_text(change=None) -> str:
         ("", "not valid JSON (line 1, column 1: Expecting value)"),
         ("[1, 2]", "expected a JSON object (a license-audit.json report), got a list"),
         ('{"name": "left-pad", "version": "1.3.0"}',
-         "not a license audit report: the 'schema' field is missing (expected 'licensing.windows.license_audit/1')"),
-        (document_text(lambda d: d.update(schema="licensing.windows.license_audit/2")),
-         "schema: expected 'licensing.windows.license_audit/1', got 'licensing.windows.license_audit/2'"),
+         "not a license audit report: the 'schema' field is missing (expected 'licensing.windows.license_audit/2')"),
+        (document_text(lambda d: d.update(schema="licensing.windows.license_audit/3")),
+         "schema: expected one of 'licensing.windows.license_audit/2', 'licensing.windows.license_audit/1', "
+         "got 'licensing.windows.license_audit/3'"),
         (document_text(lambda d: d.pop("hosts")), "hosts: missing; expected a list of verdicts"),
         (document_text(lambda d: d.pop("generated_at")), "generated_at: missing; expected a date and time"),
         (document_text(lambda d: d.update(generated_at="soon")),

@@ -74,8 +74,8 @@ def test_json_is_the_document_itself():
     report = make_report()
     text = render_json(report)
     assert json.loads(text) == report
-    assert list(json.loads(text)) == ["schema", "generated_at", "generator", "policy", "summary", "hosts"]
-    assert text.startswith('{\n  "schema": "licensing.windows.license_audit/1",\n')
+    assert list(json.loads(text)) == ["schema", "generated_at", "generator", "policy", "summary", "baseline", "waivers", "hosts"]
+    assert text.startswith('{\n  "schema": "licensing.windows.license_audit/2",\n')
     assert text.endswith("}\n")
 
 
@@ -98,6 +98,7 @@ def test_csv_has_one_row_per_host_with_the_documented_columns():
         "host", "status", "reasons", "summary", "activation_method", "digital_license", "license_status", "channel",
         "edition", "os", "is_server", "partial_product_key", "grace_days_remaining", "grace_expires_at",
         "evaluation_end_date", "kms_host", "firmware_key_present", "error_code", "error_message", "remediation",
+        "change", "baseline_status", "waiver", "waiver_justification", "waiver_expires",
     ]
     assert [row[0] for row in rows[1:]] == [item["host"] for item in report["hosts"]]
     by_host = {row[0]: dict(zip(COLUMNS, row)) for row in rows[1:]}
@@ -107,6 +108,7 @@ def test_csv_has_one_row_per_host_with_the_documented_columns():
         "edition": "Professional", "os": "Microsoft Windows 11 Pro", "is_server": "false", "partial_product_key": "3V66T",
         "grace_days_remaining": "0", "grace_expires_at": "", "evaluation_end_date": "", "kms_host": "",
         "firmware_key_present": "true", "error_code": "", "error_message": "", "remediation": "",
+        "change": "", "baseline_status": "", "waiver": "", "waiver_justification": "", "waiver_expires": "",
     }
     srv = by_host["srv-01"]
     assert srv["reasons"] == "grace_expiring"

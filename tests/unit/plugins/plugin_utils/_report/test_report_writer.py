@@ -17,6 +17,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_h
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_junit import render_junit
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_markdown import render_markdown
+from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_prometheus import render_prometheus
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import ReportError, build_report, load_report
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import (
     check_formats,
@@ -32,6 +33,7 @@ NAMES = {
     "html": "license-audit.html",
     "junit": "license-audit-junit.xml",
     "markdown": "license-audit.md",
+    "prometheus": "license-audit.prom",
 }
 
 
@@ -53,6 +55,7 @@ def test_every_format_is_written_under_its_name(tmp_path):
     assert (dest / "license-audit.html").read_text(encoding="utf-8") == render_html(report)
     assert (dest / "license-audit-junit.xml").read_text(encoding="utf-8") == render_junit(report)
     assert (dest / "license-audit.md").read_text(encoding="utf-8") == render_markdown(report)
+    assert (dest / "license-audit.prom").read_text(encoding="utf-8") == render_prometheus(report)
     raw_csv = (dest / "license-audit.csv").read_bytes()
     assert raw_csv.startswith(b"\xef\xbb\xbf")  # so that Excel reads UTF-8
     assert raw_csv.decode("utf-8-sig") == render_csv(report)
@@ -77,10 +80,10 @@ def test_report_paths_compute_without_writing(tmp_path):
 @pytest.mark.parametrize(
     "formats, message",
     [
-        (["json", "pdf"], "formats: unknown format 'pdf'; expected some of json, csv, html, junit, markdown"),
-        ("json", "formats: expected a list of formats (some of json, csv, html, junit, markdown), got 'json'"),
-        ([], "formats: expected at least one of json, csv, html, junit, markdown"),
-        (None, "formats: expected a list of formats (some of json, csv, html, junit, markdown), got None"),
+        (["json", "pdf"], "formats: unknown format 'pdf'; expected some of json, csv, html, junit, markdown, prometheus"),
+        ("json", "formats: expected a list of formats (some of json, csv, html, junit, markdown, prometheus), got 'json'"),
+        ([], "formats: expected at least one of json, csv, html, junit, markdown, prometheus"),
+        (None, "formats: expected a list of formats (some of json, csv, html, junit, markdown, prometheus), got None"),
     ],
 )
 def test_formats_are_validated(tmp_path, formats, message):
@@ -165,12 +168,13 @@ def test_a_failed_rename_leaves_earlier_formats_new_and_later_ones_old(tmp_path,
     assert load_report(tmp_path / "license-audit.json")["hosts"][0]["host"] == "new-host"  # json comes before html
     assert (tmp_path / "license-audit.html").read_bytes() == before["license-audit.html"]  # intact, not truncated
     assert (tmp_path / "license-audit.md").read_bytes() == before["license-audit.md"]  # never reached
+    assert (tmp_path / "license-audit.prom").read_bytes() == before["license-audit.prom"]  # never reached
 
 
 def test_a_rendering_error_writes_nothing(tmp_path, monkeypatch):
     before = previous_reports(tmp_path)
 
-    def broken(_report):
+    def broken(_report, _context):
         raise RuntimeError("template error")
 
     monkeypatch.setitem(report_writer.RENDERERS, "markdown", broken)
