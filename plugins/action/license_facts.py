@@ -30,7 +30,12 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._facts.document 
 from ansible_collections.licensing.windows.plugins.plugin_utils._masking import mask_product_keys
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.policy import PolicyError, normalize_policy
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict import verdict
-from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import GROUP_PREFIX, VERDICT_FACT
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import (
+    GROUP_PREFIX,
+    STATUS_GROUP_CHOICES,
+    VERDICT_FACT,
+    joins_status_group,
+)
 from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import (
     CollectorRun,
     build_collector_command,
@@ -41,6 +46,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command i
 ARGUMENT_SPEC = {
     "max_output_bytes": {"type": "int", "default": 1048576},
     "policy": {"type": "dict"},
+    "status_groups": {"type": "str", "choices": list(STATUS_GROUP_CHOICES), "default": "all"},
 }
 
 # Smallest output cap that still holds a real host's document with room to spare.
@@ -110,18 +116,22 @@ class ActionModule(ActionBase):
 
         result.update(changed=False, ansible_facts={"windows_license": facts})
         if policy is not None:
-            self._judge(result, (task_vars or {}).get("inventory_hostname"), policy)
+            self._judge(result, (task_vars or {}).get("inventory_hostname"), policy, args["status_groups"])
         return result
 
     @staticmethod
-    def _judge(result, host, policy):
-        """Add the host's verdict as a fact and its status group, from the facts just built."""
+    def _judge(result, host, policy, status_groups):
+        """Add the host's verdict as a fact and, as ``status_groups`` asks, its status group."""
         # The same pure function the license_verdicts filter applies to the registered result,
         # so the fact, the group and the fleet reports can never disagree.
         judged = verdict(host, result, policy)
         result["ansible_facts"][VERDICT_FACT] = judged
-        result["add_group"] = GROUP_PREFIX + judged["status"]
-        result["parent_groups"] = ["all"]
+        # Each host that joins a group at run time costs ansible-core a reconcile of the whole
+        # inventory (docs/performance.md), so a large fleet can group only the hosts that need
+        # attention, or none (and build groups at parse time from the report instead).
+        if joins_status_group(judged["status"], status_groups):
+            result["add_group"] = GROUP_PREFIX + judged["status"]
+            result["parent_groups"] = ["all"]
 
     @staticmethod
     def _failure(result, code, message, **extra):

@@ -29,6 +29,20 @@ description:
   - Whether the digital license is linked to a Microsoft account is not exposed by any documented local interface,
     so RV(ansible_facts.windows_license.activation.microsoft_account_linked) is always V(null); see the collection's C(docs/facts.md).
 options:
+  status_groups:
+    description:
+      - With O(policy), which hosts join their status group (C(license_compliant), C(license_noncompliant),
+        C(license_unknown)) at run time. Every host gets its RV(ansible_facts.license_audit) fact whatever the choice.
+      - V(all) adds every host to its group. V(attention) adds only the hosts that are not compliant, which are the
+        ones a follow-up play targets. V(none) adds none.
+      - Each host that joins a group at run time makes ansible-core reconcile the whole inventory, which costs time in
+        proportion to the fleet size for every such host. For thousands of hosts choose V(attention) or V(none), and
+        build groups at parse time from the report with the P(licensing.windows.audit_report#inventory) inventory
+        plugin, or with C(ansible.builtin.constructed) over a fact cache; the collection's C(docs/performance.md) has
+        the measurements.
+    type: str
+    choices: [all, attention, none]
+    default: all
   max_output_bytes:
     description:
       - Largest collector output, in bytes, that is accepted. A real document is a few kilobytes; anything far larger

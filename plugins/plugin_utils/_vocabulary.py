@@ -136,6 +136,15 @@ FACT_KEYS = (
 VERDICT_FACT = "license_audit"
 GROUP_PREFIX = "license_"
 
+# Which hosts join their status group at run time: every host, only the hosts that need
+# attention (noncompliant and unknown), or none.
+STATUS_GROUP_CHOICES = ("all", "attention", "none")
+
+
+def joins_status_group(status: str, status_groups: str) -> bool:
+    """Whether a host of ``status`` joins its status group under the ``status_groups`` choice."""
+    return status_groups == "all" or (status_groups == "attention" and status != "compliant")
+
 # --- reports ---------------------------------------------------------------------------
 
 # Every report format, in the order the reports are written, and the file each is written to.

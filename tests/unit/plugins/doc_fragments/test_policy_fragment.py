@@ -49,7 +49,7 @@ def test_the_role_spec_matches_the_fragment_and_defers_the_defaults():
         variable = ROLE_PREFIX + name
         for key in ("type", "elements", "choices"):
             assert spec[variable].get(key) == option.get(key), (variable, key)
-        # The default is written once, in the fragment: the role leaves the setting null.
+        # The default is written once, in the fragment: the role leaves the setting unset.
         assert "default" not in spec[variable], variable
-        assert defaults[variable] is None, variable
-        assert role_policy[name] == "{{ " + variable + " }}"
+        assert variable not in defaults, variable
+        assert role_policy[name] == "{{ " + variable + " | default(none) }}"
