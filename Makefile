@@ -84,6 +84,8 @@ endef
 
 system-deps: shellcheck
 	$(call debian_package,chromium,chromium,the HTML report test)
+	$(call debian_package,promtool,prometheus,the Prometheus textfile test)
+	$(call debian_package,prometheus-node-exporter,prometheus-node-exporter,the Prometheus textfile test)
 
 # ansible-test sanity runs its shellcheck test only when the program is installed.
 shellcheck:
@@ -128,7 +130,7 @@ changelog-lint: tools-venv
 # ansible-doc renders it: any warning ansible-doc prints fails the target.
 DOC_PAGES := module:licensing.windows.license_facts module:licensing.windows.license_report \
              filter:licensing.windows.license_verdicts filter:licensing.windows.license_policy \
-             role:licensing.windows.license_audit
+             role:licensing.windows.license_audit inventory:licensing.windows.audit_report
 docs-lint: tools-venv
 	$(BIN)/python tools/stage_collection.py $(BUILD)/stage-docs
 	cd $(call staged_copy,docs) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
@@ -145,10 +147,10 @@ build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist
 
 bench: venv collections
-	$(BIN)/python tools/benchmark.py
+	$(BIN)/python benchmarks/benchmark.py
 
 bench-ci: venv collections
-	$(BIN)/python tools/benchmark.py --sizes 100 --forks 10 --repeat 1 --output $(BUILD)/bench-ci
+	$(BIN)/python benchmarks/benchmark.py --sizes 100 --forks 10 --repeat 1 --output $(BUILD)/bench-ci
 
 clean:
 	rm -rf $(BUILD) reports results .pytest_cache

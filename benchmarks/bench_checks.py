@@ -14,6 +14,8 @@ import json
 import re
 from pathlib import Path
 
+from reports import FILE_NAMES, load_json  # tests/support, which benchmark.py puts on sys.path
+
 _RECAP = re.compile(
     r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=\d+\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)"
     r"\s+skipped=\d+\s+rescued=\d+\s+ignored=(?P<ignored>\d+)",
@@ -29,10 +31,9 @@ def recap_ok_hosts(output: str) -> set[str]:
 
 def ours_reported_hosts(report_dir: Path) -> set[str]:
     """Hosts of license-audit.json whose verdict was judged from collected facts (no error)."""
-    path = report_dir / "license-audit.json"
-    if not path.is_file():
+    if not (report_dir / FILE_NAMES["json"]).is_file():
         return set()
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = load_json(report_dir)
     return {entry["host"] for entry in document.get("hosts", []) if entry.get("error") is None and entry.get("status")}
 
 

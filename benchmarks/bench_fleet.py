@@ -3,40 +3,58 @@
 """A simulated fleet for the benchmark: one `winsim serve` process per fleet size.
 
 The fleet is generated with `winsim fleet` from every library profile a healthy host can
-have (profiles whose expected outcome is an error are left out, so every host can be
-audited), Basic over HTTP, no faults. Hosts listen on ephemeral ports of 127.0.0.1: that
+have (profiles whose expected outcome is an error, or where a WMI query fails, are left out,
+so that every variant can audit every host), Basic over HTTP, no faults. Hosts listen on ephemeral ports of 127.0.0.1: that
 never collides with `make demo` (127.0.0.2+:5985), with the simulator's scale tests
 (127.0.0.2-201:5985) or with a second benchmark, and the winsim prototype measured no
 difference between distinct addresses and distinct ports (docs/performance.md).
+
+The simulator is started with winsim's own launcher (winsim.launch.ServedFleet) and the
+benchmark's handler for ansible.windows.win_product_facts (winsim_handlers/peer_module.py),
+which answers the peer variant's module the way the module would on a real host.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
+import yaml
+from process_meter import cpu_seconds
+from winsim.launch import ServedFleet
+
 FLEET_SEED = 1
+# The profile library `winsim profiles` lists (winsim's default: $WINSIM_PROFILES_DIR, else tests/profiles).
+PROFILES_DIR = Path(os.environ.get("WINSIM_PROFILES_DIR") or Path(__file__).resolve().parent.parent / "tests" / "profiles")
+READY_TIMEOUT = 120.0
+# winsim serve --handlers: the peer's module, emulated (see that file).
+PEER_HANDLERS = Path(__file__).resolve().parent / "winsim_handlers" / "peer_module.py"
+
+
+def _failing_queries(name: str) -> set[str]:
+    """The WMI classes whose query fails on a host of profile ``name`` (its `failures`, the registry read left out)."""
+    path = PROFILES_DIR / f"{name}.yml"
+    if not path.is_file():
+        return set()
+    failures = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("failures") or {}
+    return {source for source in failures if source != "Registry"}
 
 
 def healthy_profiles(winsim: Path) -> list[str]:
-    """Library profiles whose `expect` block names no error_code."""
+    """Library profiles a healthy host can have: every variant must be able to audit every host of the fleet.
+
+    Left out: profiles whose `expect` block names an error_code (ours reports them unknown), and
+    profiles where a WMI query fails (``failures: {Win32_OperatingSystem: ...}``): ours still
+    judges those, with a warning, but the peer's module stops at the failed query. A failed
+    registry read (EditionID) stops neither.
+    """
     listing = subprocess.run([str(winsim), "profiles", "--json"], check=True, capture_output=True, text=True).stdout
     profiles = json.loads(listing)
-    return sorted(name for name, entry in profiles.items() if "error_code" not in (entry.get("expect") or {}))
-
-
-def _cpu_seconds(pid: int) -> float:
-    """user+sys CPU seconds of a running process (from /proc/PID/stat)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sorted(name for name, entry in profiles.items()
+                  if "error_code" not in (entry.get("expect") or {}) and not _failing_queries(name))
 
 
 class BenchFleet:
@@ -47,10 +65,16 @@ class BenchFleet:
         self.size = size
         self.state = state
         self.profiles = profiles
-        self.inventory = state / "inventory.yml"
-        self.process: subprocess.Popen | None = None
-        self.control_url = ""
-        self._log = None
+        self.served: ServedFleet | None = None
+
+    @property
+    def inventory(self) -> Path:
+        assert self.served is not None
+        return self.served.inventory
+
+    @property
+    def control_url(self) -> str:
+        return self.served.control_url if self.served is not None else ""
 
     def __enter__(self) -> BenchFleet:
         self.state.mkdir(parents=True, exist_ok=True)
@@ -60,50 +84,29 @@ class BenchFleet:
         for profile in self.profiles:
             command += ["--profile", profile]
         fleet_file.write_text(subprocess.run(command, check=True, capture_output=True, text=True).stdout, encoding="utf-8")
-        ready = self.state / "ready.json"
-        # Both live as long as the fleet; __exit__ stops the process and closes the log.
-        self._log = (self.state / "winsim.log").open("wb")  # pylint: disable=consider-using-with
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [str(self.winsim), "serve", "--fleet", str(fleet_file), "--inventory", str(self.inventory),
-             "--state-dir", str(self.state / "sim"), "--ready-file", str(ready)],
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 120
-        while not (ready.is_file() and ready.stat().st_size):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"winsim serve exited with {self.process.returncode}: "
-                                   f"{(self.state / 'winsim.log').read_text(errors='replace')[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("winsim serve was not ready after 120 s")
-            time.sleep(0.05)
-        document = json.loads(ready.read_text(encoding="utf-8"))
-        if document["listening"] != self.size:
-            raise RuntimeError(f"winsim serve: {document['listening']} of {self.size} hosts listening")
-        self.control_url = document["control_url"]
+        self.served = ServedFleet.start(fleet_file, self.state / "sim", extra_args=["--handlers", str(PEER_HANDLERS)],
+                                        timeout=READY_TIMEOUT)
+        try:
+            if self.served.ready["listening"] != self.size:
+                raise RuntimeError(f"winsim serve: {self.served.ready['listening']} of {self.size} hosts listening")
+        except BaseException:
+            self.served.stop()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self._log is not None:
-            self._log.close()
-
-    def _control(self, method: str, path: str) -> dict:
-        request = urllib.request.Request(self.control_url + path, method=method)
-        with urllib.request.urlopen(request, timeout=60) as response:  # 127.0.0.1 control endpoint
-            return json.load(response)
+        if self.served is not None:
+            self.served.stop()
 
     def reset_stats(self) -> None:
-        self._control("POST", "/reset")
+        request = urllib.request.Request(self.control_url + "/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=60):  # 127.0.0.1 control endpoint
+            pass
 
     def stats(self) -> dict:
-        return self._control("GET", "/stats")
+        assert self.served is not None
+        return self.served.stats()
 
     def cpu_seconds(self) -> float:
         """CPU the simulator has used so far (it shares the machine with the controller)."""
-        return _cpu_seconds(self.process.pid) if self.process is not None else 0.0
+        return cpu_seconds(self.served.pid) if self.served is not None else 0.0

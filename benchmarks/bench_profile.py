@@ -3,10 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Profile the controller side of one benchmark variant with py-spy, and say where the time goes.
 
-    .venv/bin/pip install -r requirements-bench.txt      # py-spy, for this tool only
-    tools/bench_profile.py --size 1000 --forks 25 [--variant ours] [--output build/bench-profile]
+    .venv/bin/pip install -r benchmarks/requirements.txt      # py-spy, for this tool only
+    .venv/bin/python benchmarks/bench_profile.py --size 1000 --forks 25 [--variant ours] [--output build/bench-profile]
 
-Starts a simulated fleet (as tools/benchmark.py does), runs the variant's playbook under
+Starts a simulated fleet (as benchmarks/benchmark.py does), runs the variant's playbook under
 `py-spy record --subprocesses` (the ansible-playbook process and every forked worker), and
 writes the raw samples (profile.raw, for flamegraph tools) and profile.txt: the functions with
 the most samples, inclusive, for the main process and for the workers, plus the task times.
@@ -25,18 +25,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+# benchmark.py puts tests/support (the process meter) on sys.path; bench_fleet needs it too.
+from benchmark import BIN, BUILD, PLAYBOOKS, ROOT, _ansible_env, _collections_path
 from bench_fleet import BenchFleet, healthy_profiles
 from bench_peer import ensure_peer_collection
-from bench_process import run_measured
+from process_meter import run_measured
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-BUILD = ROOT / "build"
-PLAYBOOKS = {
-    "floor": ROOT / "benchmarks" / "floor.yml",
-    "ours": ROOT / "playbooks" / "audit.yml",
-    "peer": ROOT / "benchmarks" / "peer_win_product_facts.yml",
-}
 SAMPLE_RATE = 100
 _LOCATION = re.compile(r" \((.*?):\d+\)$")
 
@@ -72,9 +66,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     if not py_spy:
-        parser.error("py-spy not found: install it with `.venv/bin/pip install -r requirements-bench.txt`")
-    # Imported here: the helper shares benchmark.py's environment and collection paths.
-    from benchmark import _ansible_env, _collections_path  # pylint: disable=import-outside-toplevel
+        parser.error("py-spy not found: install it with `.venv/bin/pip install -r benchmarks/requirements.txt`")
 
     peer_collections = BUILD / "bench-collections"
     if args.variant == "peer":
@@ -90,8 +82,8 @@ def main(argv: list[str]) -> int:
                        sys.executable, str(BIN / "ansible-playbook"), "-i", str(fleet.inventory), str(PLAYBOOKS[args.variant]),
                        "--forks", str(args.forks), "-e", json.dumps({"license_audit_report_dir": str(scratch / "reports"),
                                                                      "peer_report_dir": str(scratch / "reports")})]
-            cost = run_measured(command, env=_ansible_env(collections_path, scratch, task_times), cwd=ROOT,
-                                log=args.output / "ansible.log", timeout=3600)
+            cost = run_measured(command, _ansible_env(collections_path, scratch, task_times), args.output, 3600, "ansible",
+                                cwd=ROOT, merge_stderr=True, kill_leftovers=True)
             times = json.loads(task_times.read_text(encoding="utf-8"))["tasks"] if task_times.is_file() else []
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

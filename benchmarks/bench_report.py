@@ -36,7 +36,7 @@ def summarise(runs: list[dict]) -> list[dict]:
             "hosts_per_s": round(size / wall, 1),
             "cpu_s": round(statistics.median(run["cpu_s"] for run in group), 2),
             "cpu_ms_per_host": round(1000 * statistics.median(run["cpu_s"] for run in group) / size, 1),
-            "peak_rss_tree_mb": round(statistics.median(run["peak_rss_tree_mb"] for run in group), 1),
+            "peak_pss_tree_mb": round(statistics.median(run["peak_pss_tree_mb"] for run in group), 1),
             "peak_rss_main_mb": round(statistics.median(run.get("peak_rss_main_mb", 0.0) for run in group), 1),
             "requests_per_host": round(statistics.median(run["requests_per_host"] for run in group), 2),
             "kb_per_host": round(statistics.median(run["bytes_per_host"] for run in group) / 1024, 2),
@@ -68,7 +68,7 @@ def best_rows(rows: list[dict]) -> list[dict]:
             best[key] = row
     result = []
     for (size, variant), row in sorted(best.items(), key=lambda item: (item[0][0], VARIANT_ORDER.index(item[0][1]))):
-        entry = {key: row[key] for key in ("size", "variant", "forks", "wall_s", "hosts_per_s", "cpu_s", "peak_rss_tree_mb",
+        entry = {key: row[key] for key in ("size", "variant", "forks", "wall_s", "hosts_per_s", "cpu_s", "peak_pss_tree_mb",
                                            "peak_rss_main_mb", "requests_per_host", "kb_per_host", "kb_in_per_host",
                                            "payload_kb_per_host")}
         floor, ours = best.get((size, "floor")), best.get((size, "ours"))
@@ -137,29 +137,31 @@ def markdown(meta: dict, rows: list[dict], best: list[dict], checks: list[dict],
     lines += [f"- {key}: {value}" for key, value in meta.items() if key != "started"]
     lines += ["", "## Best fork count per variant", ""]
     lines += _table(
-        ["hosts", "variant", "best forks", "wall s", "hosts/s", "CPU s", "peak RSS MB tree (main)", "req/host", "KB/host (sent)",
+        ["hosts", "variant", "best forks", "wall s", "hosts/s", "CPU s", "peak MB: tree PSS (main RSS)", "req/host", "KB/host (sent)",
          "payload KB/host", "/floor", "/ours"],
         [[row["size"], row["variant"], row["forks"], row["wall_s"], row["hosts_per_s"], row["cpu_s"],
-          f"{row['peak_rss_tree_mb']} ({row['peak_rss_main_mb']})", row["requests_per_host"], f"{row['kb_per_host']} ({row['kb_in_per_host']})",
+          f"{row['peak_pss_tree_mb']} ({row['peak_rss_main_mb']})", row["requests_per_host"], f"{row['kb_per_host']} ({row['kb_in_per_host']})",
           row["payload_kb_per_host"], row.get("ours_over_floor"), row.get("peer_over_ours", row.get("baseline_over_ours"))] for row in best])
     lines += ["", "## Targets (largest fleet, best fork count of each variant)", ""]
     lines += _table(["target", "hosts", "measured", "met"],
                     [[check["target"], check["size"], check["measured"], "yes" if check["met"] else "**no**"] for check in checks])
     lines += ["", "## Every fork count (medians over the repeats)", ""]
     lines += _table(
-        ["hosts", "variant", "forks", "runs", "wall s (min-max)", "hosts/s", "CPU s", "CPU ms/host", "peak RSS MB tree (main)",
+        ["hosts", "variant", "forks", "runs", "wall s (min-max)", "hosts/s", "CPU s", "CPU ms/host", "peak MB: tree PSS (main RSS)",
          "req/host", "KB/host (sent)", "sim CPU s", "load", "audited", "/floor", "/ours"],
         [[row["size"], row["variant"], row["forks"], row["runs"], f"{row['wall_s']} ({row['wall_min_s']}-{row['wall_max_s']})",
-          row["hosts_per_s"], row["cpu_s"], row["cpu_ms_per_host"], f"{row['peak_rss_tree_mb']} ({row['peak_rss_main_mb']})",
+          row["hosts_per_s"], row["cpu_s"], row["cpu_ms_per_host"], f"{row['peak_pss_tree_mb']} ({row['peak_rss_main_mb']})",
           row["requests_per_host"], f"{row['kb_per_host']} ({row['kb_in_per_host']})", row["simulator_cpu_s"], row["load_before"],
           f"{row['hosts_ok']}/{row['size']}", row.get("ours_over_floor"),
           row.get("peer_over_ours", row.get("baseline_over_ours"))] for row in rows])
     for variant, times in task_times.items():
         lines += ["", f"## Where {variant} spends its time ({times['size']} hosts, {times['forks']} forks, its fastest run)", ""]
         lines += _table(["task", "seconds"], [[entry["task"], entry["seconds"]] for entry in times["tasks"]])
-    lines += ["", "Wall time: ansible-playbook start to exit. CPU: user+sys of the ansible-playbook process tree. Peak RSS: "
-              "sum over the process tree (counts pages the forked workers share with the parent once per worker) and, in "
-              "brackets, of the ansible-playbook process alone; sampled every 100 ms. Requests and KB per host: the "
+    lines += ["", "Wall time: ansible-playbook start to exit. CPU: user+sys of the ansible-playbook process tree. Peak MB: "
+              "PSS summed over the process tree (each page the forked workers share with the parent divided among them, "
+              "so it does not grow with the fork count by itself) and, in brackets, the RSS of the ansible-playbook process "
+              "alone; sampled every 100 ms or less often, so that sampling never takes more than a tenth of one CPU "
+              "(tests/support/process_meter.py). Requests and KB per host: the "
               "simulator's counters (requests and responses, HTTP headers included; in brackets what the controller sent) "
               "divided by the fleet size; payload: the command line, stdin and output streams alone (KB = 1,024 bytes). "
               "hosts/s: fleet size / median wall time. load: the machine's 1-minute load average before the run (other "

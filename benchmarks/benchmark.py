@@ -4,9 +4,9 @@
 """Fleet audit throughput and per-host cost: ours against the floor and the peer.
 
     make bench                      # 100, 500 and 1,000 hosts; forks 10, 25, 50; one repeat
-    tools/benchmark.py --sizes 1000 --forks 10 25 --repeat 3 --output results/my-run
+    .venv/bin/python benchmarks/benchmark.py --sizes 1000 --forks 10 25 --repeat 3 --output results/my-run
 
-Variants, run on the same simulated fleet (one `winsim serve` per fleet size), interleaved:
+Variants, run on the same simulated fleet (one `winsim serve` per fleet size, see bench_fleet.py), interleaved:
 
 * floor: benchmarks/floor.yml - one `raw` command per host, what Ansible itself costs;
 * ours:  playbooks/audit.yml - the license_audit role end to end (facts, verdicts, five reports);
@@ -16,7 +16,9 @@ Variants, run on the same simulated fleet (one `winsim serve` per fleet size), i
   before/after figures of a change on the same fleet, e.g. `git archive HEAD | tar -x -C build/bench-baseline`.
 
 Every run must audit every host (recap, the variant's report and the simulator's counters
-agree, see bench_checks.py); otherwise the benchmark stops with exit status 1. Performance
+agree, see bench_checks.py); otherwise the benchmark stops with exit status 1. Wall time, CPU
+and memory of each run come from the harness's process meter (tests/support/process_meter.py;
+memory as PSS of the process tree). Performance
 targets are reported, never enforced. Results: results.json, results.md and
 hosts-per-second.svg in --output (default results/benchmark-<date>). Method and figures:
 docs/performance.md.
@@ -36,19 +38,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# The harness shared with the system tests: process_meter.
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+
 from bench_checks import audited_hosts
 from bench_fleet import BenchFleet, healthy_profiles
 from bench_peer import ensure_peer_collection
-from bench_process import run_measured
 from bench_report import DEFAULT_VARIANTS, VARIANT_ORDER, write_results
+from process_meter import run_measured
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BUILD = ROOT / "build"
 PLAYBOOKS = {
-    "floor": ROOT / "benchmarks" / "floor.yml",
+    "floor": HERE / "floor.yml",
     "ours": ROOT / "playbooks" / "audit.yml",
-    "peer": ROOT / "benchmarks" / "peer_win_product_facts.yml",
+    "peer": HERE / "peer_win_product_facts.yml",
 }
 # Where each variant is told to write its report (the floor writes none).
 REPORT_VARIABLES = {"ours": "license_audit_report_dir", "baseline": "license_audit_report_dir", "peer": "peer_report_dir"}
@@ -109,7 +115,7 @@ def _ansible_env(collections_path: str, scratch: Path, task_times: Path) -> dict
         ANSIBLE_HOST_KEY_CHECKING="False",
         ANSIBLE_RETRY_FILES_ENABLED="False",
         ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "benchmarks" / "callback_plugins"),
+        ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
         ANSIBLE_CALLBACKS_ENABLED="bench_task_times",
         BENCH_TASK_TIMES=str(task_times),
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
@@ -139,7 +145,6 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
     report_dir.mkdir()
     task_times = scratch / "task-times.json"
     task_times.unlink(missing_ok=True)
-    log = scratch / "ansible.log"
     playbook, collections_path = setup[variant]
     command = [str(BIN / "ansible-playbook"), "-i", str(fleet.inventory), str(playbook), "--forks", str(forks)]
     if variant in REPORT_VARIABLES:
@@ -147,15 +152,15 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
     fleet.reset_stats()
     load_before = os.getloadavg()[0]
     simulator_cpu = fleet.cpu_seconds()
-    cost = run_measured(command, env=_ansible_env(collections_path, scratch, task_times), cwd=ROOT, log=log, timeout=RUN_TIMEOUT)
+    cost = run_measured(command, _ansible_env(collections_path, scratch, task_times), scratch, RUN_TIMEOUT, "ansible",
+                        cwd=ROOT, merge_stderr=True, kill_leftovers=True)
     simulator_cpu = fleet.cpu_seconds() - simulator_cpu
     stats = fleet.stats()
-    text = log.read_text(encoding="utf-8", errors="replace")
-    audited = audited_hosts(variant, text, report_dir, stats)
+    audited = audited_hosts(variant, cost.stdout, report_dir, stats)
     if cost.returncode != 0 or len(audited) != fleet.size:
         kept = output / "failed-runs" / f"{fleet.size}-{variant}-f{forks}-r{repeat}.log"
         kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log, kept)
+        shutil.copyfile(cost.stdout_file, kept)
         missing = sorted(set(stats["hosts"]) - audited)
         print(f"\nBENCHMARK FAILED: {label}: rc {cost.returncode}, {len(audited)} of {fleet.size} hosts audited "
               f"(not audited: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}). Output: {kept}", file=sys.stderr)
@@ -163,8 +168,9 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
     record = {
         "size": fleet.size, "variant": variant, "forks": forks, "repeat": repeat,
         "wall_s": round(cost.wall_seconds, 3), "cpu_s": round(cost.cpu_seconds, 3),
-        "peak_rss_tree_mb": round(cost.peak_rss_tree_mb, 1), "peak_rss_main_mb": round(cost.peak_rss_main_mb, 1),
-        "max_rss_single_mb": round(cost.max_rss_single_mb, 1),
+        # MiB: the PSS of the process tree, the RSS of ansible-playbook itself, the largest RSS of any one process.
+        "peak_pss_tree_mb": round(cost.peak_pss_mib, 1), "peak_rss_main_mb": round(cost.peak_rss_main_mib, 1),
+        "max_rss_single_mb": round(cost.max_rss_single_mib, 1),
         "hosts_ok": len(audited), "simulator_cpu_s": round(simulator_cpu, 2),
         # The machine's 1-minute load average before the run: other work on the box shows here.
         "load_before": round(load_before, 2),
@@ -172,7 +178,7 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
         "task_times": json.loads(task_times.read_text(encoding="utf-8"))["tasks"] if task_times.is_file() else [],
     }
     print(f"  {label}: {record['wall_s']:.1f} s wall, {fleet.size / cost.wall_seconds:.1f} hosts/s, "
-          f"{record['cpu_s']:.1f} s CPU, {record['peak_rss_tree_mb']:.0f} MB tree / {record['peak_rss_main_mb']:.0f} MB main peak RSS, "
+          f"{record['cpu_s']:.1f} s CPU, {record['peak_pss_tree_mb']:.0f} MB tree PSS / {record['peak_rss_main_mb']:.0f} MB main RSS, "
           f"{record['requests_per_host']:.1f} req/host, {record['bytes_per_host'] / 1024:.1f} KB/host", flush=True)
     return record
 
@@ -195,7 +201,7 @@ def _meta(args: argparse.Namespace, peer_version: str | None) -> dict:
                                      text=True).stdout.splitlines()[0]
     return {
         "started": _dt.datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join(["tools/benchmark.py", *sys.argv[1:]]),
+        "command": " ".join(["benchmarks/benchmark.py", *sys.argv[1:]]),
         "sizes": args.sizes, "forks": args.forks, "repeat": args.repeat, "variants": args.variants,
         "ansible": ansible_version, "ansible.windows (peer)": peer_version,
         "baseline": str(args.baseline) if args.baseline else None,

@@ -3,16 +3,19 @@
 # with the license_audit role, write the reports to reports/, stop the fleet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source tools/winsim_fleet.sh
 
 fleet=tests/fleets/demo.yml
+state=build/demo
 reports="$PWD/reports"
 echo "Starting the simulated fleet ($fleet) ..."
-winsim_start "$fleet" build/demo
-hosts=$(grep -c 'ansible_host:' "$WINSIM_INVENTORY" || true)
+rm -rf "$state"
+trap 'winsim stop --state-dir "$state" || true' EXIT
+# Returns once every host listens (inventory.yml, ready.json, winsim.log in $state); prints the log if not.
+winsim serve --fleet "$fleet" --state-dir "$state" --detach
+hosts=$(grep -c 'ansible_host:' "$state/inventory.yml" || true)
 echo "$hosts simulated Windows hosts are listening on 127.0.0.0/8. Auditing them ..."
 
-ansible-playbook -i "$WINSIM_INVENTORY" playbooks/audit.yml \
+ansible-playbook -i "$state/inventory.yml" playbooks/audit.yml \
     -e "license_audit_report_dir=$reports" --forks 20
 
 echo

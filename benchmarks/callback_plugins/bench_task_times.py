@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark helper: the wall time of every task of a playbook run, written as JSON.
 
-Enabled by tools/benchmark.py for every variant alike (ANSIBLE_CALLBACKS_ENABLED), so that
+Enabled by benchmarks/benchmark.py for every variant alike (ANSIBLE_CALLBACKS_ENABLED), so that
 docs/performance.md can say which task of the audit takes the time. It only notes the
 clock when a task starts and when the play ends: no per-host work, no measurable cost.
 """
@@ -21,7 +21,7 @@ name: bench_task_times
 type: aggregate
 short_description: Write the wall time of each task to the JSON file named by BENCH_TASK_TIMES
 description:
-  - Benchmark helper of licensing.windows (tools/benchmark.py); not part of the collection.
+  - Benchmark helper of licensing.windows (benchmarks/benchmark.py); not part of the collection.
   - With the linear strategy tasks run one after another, so a task lasts from its start to the next task's start
     (the last one to the end of the run).
 requirements:

@@ -3,26 +3,30 @@
 """System tests: the collection end to end, through ansible-playbook, the real winrm
 connection plugin and pywinrm, against fleets of simulated Windows hosts.
 
-Each test describes its fleet as data, starts it with the `winsim` command (exactly as a
-user would), runs real playbooks and reads what they wrote.
+Each test describes its fleet as data, starts it with the `winsim serve` command (exactly
+as a user would, through winsim's launcher), runs real playbooks and reads what they wrote
+(tests/support: the report reader and the process meter, shared with the integration
+targets and the benchmark).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import yaml
+from winsim.launch import ServedFleet
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# The harness shared with the integration targets and the benchmark: reports, process_meter.
+SUPPORT = ROOT / "tests" / "support"
+if str(SUPPORT) not in sys.path:
+    sys.path.insert(0, str(SUPPORT))
 
 
 @pytest.fixture(scope="session")
@@ -35,65 +39,24 @@ def collections_path(tmp_path_factory) -> Path:
     return base
 
 
-@dataclass
-class Fleet:
-    """A running simulated fleet."""
+def start_fleet(fleet: dict, state: Path, timeout: float = 60.0) -> ServedFleet:
+    """Write the fleet file to ``state`` and start `winsim serve` on it (winsim.launch, the one launcher).
 
-    state: Path
-    process: subprocess.Popen
-    inventory: Path
-    ready: dict = field(default_factory=dict)
-
-    @property
-    def control_url(self) -> str:
-        return self.ready["control_url"]
-
-    def stats(self) -> dict:
-        import urllib.request
-
-        with urllib.request.urlopen(self.control_url + "/stats", timeout=10) as response:  # loopback only
-            return json.load(response)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_fleet(fleet: dict, state: Path, timeout: float = 60.0) -> Fleet:
-    """Write the fleet file, start `winsim serve` and wait until every listener is up."""
+    Returns once every listener is up; the caller stops it (``.stop()``, idempotent). The
+    fleet's inventory, ready file and log are in ``state / "winsim"``.
+    """
     state.mkdir(parents=True, exist_ok=True)
     fleet_file = state / "fleet.yml"
     fleet_file.write_text(yaml.safe_dump(fleet, sort_keys=False), encoding="utf-8")
-    inventory = state / "inventory.yml"
-    ready_file = state / "ready.json"
-    log = open(state / "winsim.log", "wb")  # pylint: disable=consider-using-with
-    process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [str(BIN / "winsim"), "serve", "--fleet", str(fleet_file), "--inventory", str(inventory),
-         "--state-dir", str(state / "sim"), "--ready-file", str(ready_file)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + timeout
-    while not (ready_file.exists() and ready_file.stat().st_size):
-        if process.poll() is not None:
-            raise RuntimeError(f"winsim exited with {process.returncode}: {(state / 'winsim.log').read_text()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"winsim not ready after {timeout} s")
-        time.sleep(0.05)
-    return Fleet(state=state, process=process, inventory=inventory, ready=json.loads(ready_file.read_text()))
+    return ServedFleet.start(fleet_file, state / "winsim", timeout=timeout)
 
 
 @pytest.fixture
 def fleet_factory(tmp_path):
     """Start fleets for a test; all are stopped at teardown."""
-    started: list[Fleet] = []
+    started: list[ServedFleet] = []
 
-    def factory(fleet: dict, name: str = "fleet") -> Fleet:
+    def factory(fleet: dict, name: str = "fleet") -> ServedFleet:
         running = start_fleet(fleet, tmp_path / name)
         started.append(running)
         return running

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from process_tree import MeasuredRun, run_measured
+from process_meter import MeasuredRun, run_measured
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET_FILE = ROOT / "tests" / "fleets" / "fault_fleet.yml"
@@ -53,7 +53,7 @@ def wall_time_bound(hosts: int, forks: int = FORKS, host_timeout: float = HOST_T
 class FaultFleetAudit:
     """What the shared run left behind."""
 
-    fleet: object  # conftest.Fleet
+    fleet: object  # winsim.launch.ServedFleet (conftest.start_fleet)
     inventory: dict  # host name -> the inventory's variables for it
     report_dir: Path
     run: MeasuredRun

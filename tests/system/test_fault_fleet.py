@@ -12,7 +12,6 @@ controller's memory stays bounded while hosts pour out 20 MB each.
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 
@@ -25,8 +24,8 @@ from fault_fleet_audit import (
     audit_command,
     write_timeouts_inventory,
 )
-from process_tree import alive, command_line, run_measured
-from report_reader import read_all, read_json, read_markdown
+from process_meter import alive, command_line, run_measured
+from reports import load_json, read_all, read_json, read_markdown
 
 # What each broken host must report: host-name prefix -> (reason, error code, text its error
 # message must contain). All are `unknown`. Unreachable hosts carry the connection's own
@@ -50,14 +49,13 @@ FAULT_EXPECTATIONS = {
 # quota_exceeded is a fault the client recovers from: those hosts are judged like healthy ones.
 RECOVERED_PREFIX = "f-quota-exceeded"
 HEALTHY_PREFIX = "ok-"
-# Profile `expect` keys (tests/simulator/winsim/profiles) that are verdict facts.
+# Profile `expect` keys (tests/profiles) that are verdict facts.
 EXPECT_FACT_KEYS = ("license_status", "method", "digital_license", "is_server", "channel", "edition",
                     "partial_product_key", "kms_host", "firmware_key_present")
 
 
 def _json_verdicts(report_dir) -> dict[str, dict]:
-    document = json.loads((report_dir / "license-audit.json").read_text(encoding="utf-8"))
-    return {verdict["host"]: verdict for verdict in document["hosts"]}
+    return {verdict["host"]: verdict for verdict in load_json(report_dir)["hosts"]}
 
 
 def _without_clock(verdict: dict) -> dict:
@@ -91,7 +89,7 @@ def test_play_finishes_within_the_bound_of_the_host_timeout(fault_fleet_audit):
     run = fault_fleet_audit.run
     print(f"\nfault fleet: {len(fault_fleet_audit.inventory)} hosts, forks {FORKS}, host timeout {HOST_TIMEOUT_SECONDS} s: "
           f"wall {run.wall_seconds:.1f} s (bound {fault_fleet_audit.bound_seconds:.0f} s), peak PSS {run.peak_pss_mib:.0f} MiB, "
-          f"largest process RSS {run.peak_single_rss_mib:.0f} MiB, up to {run.peak_processes} processes")
+          f"largest process RSS {run.max_rss_single_mib:.0f} MiB, up to {run.peak_processes} processes")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert run.wall_seconds < fault_fleet_audit.bound_seconds
 

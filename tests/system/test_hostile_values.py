@@ -18,14 +18,13 @@ import re
 import shutil
 import signal
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import ROOT, run_playbook, start_fleet
-from report_reader import FILE_NAMES, read_csv, read_html, read_junit, read_markdown
+from reports import FILE_NAMES, html_rows, parse_html, read_csv, read_junit, read_markdown
 
 FLEET_FILE = ROOT / "tests" / "fleets" / "hostile_fleet.yml"
 LONG_VALUE = "L" * 100_000 + "END"  # 100 KB in one CIM string (the OS caption of cim-long)
@@ -124,52 +123,17 @@ def test_csv_cells_are_neutralised(hostile):
             assert record["row"]["error_message"] == ("'" + message if message.startswith(FORMULA_START) else message)
 
 
-class _Structure(HTMLParser):
-    """Every element and attribute of a page, and the text of its <title> and <script> elements."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.scripts: list[str] = []
-        self.title: str | None = None
-        self._in: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag in ("script", "title") and self._in is None:
-            self._in = tag
-            if tag == "script":
-                self.scripts.append("")
-
-    def handle_endtag(self, tag):
-        if tag == self._in:
-            self._in = None
-
-    def handle_data(self, data):
-        if self._in == "script":
-            self.scripts[-1] += data
-        elif self._in == "title" and self.title is None:
-            self.title = data
-
-
-def _page_structure(text: str) -> _Structure:
-    parser = _Structure()
-    parser.feed(text)
-    parser.close()
-    return parser
-
-
 def test_html_escapes_every_value(hostile):
     _fleet, reports = hostile
     verdicts = _json(reports)
-    page = _page_structure((reports / FILE_NAMES["html"]).read_text(encoding="utf-8"))
+    page = parse_html((reports / FILE_NAMES["html"]).read_text(encoding="utf-8"))
     tags = {tag for tag, _attrs in page.tags}
     assert "img" not in tags and len(page.scripts) == 1, "a host value became markup"
     handlers = [(tag, name) for tag, attrs in page.tags for name in attrs if name.lower().startswith("on")]
     assert not handlers
     assert not any("data-pwned" in attrs for _tag, attrs in page.tags)
     assert "pwned" not in page.scripts[0]
-    rows = dict(read_html(reports))
+    rows = dict(html_rows(page))
     assert sorted(rows) == sorted(verdicts)
     for host, record in rows.items():
         facts = verdicts[host]["facts"]
@@ -240,11 +204,11 @@ def test_the_browser_runs_no_host_value(hostile, tmp_path):
     payloads = [host["name"] for host in fleet["hosts"] if "pwned" in host["name"]]
     control.write_text("<!DOCTYPE html><html><head><title>control</title></head><body>" + "".join(payloads) + "</body></html>",
                        encoding="utf-8")
-    control_dom = _page_structure(_dump_dom(control, tmp_path / "profile-control"))
+    control_dom = parse_html(_dump_dom(control, tmp_path / "profile-control"))
     assert control_dom.title.startswith("pwned") or any("data-pwned" in attrs for _t, attrs in control_dom.tags)
 
     dom_text = _dump_dom((reports / FILE_NAMES["html"]).resolve(), tmp_path / "profile")
-    dom = _page_structure(dom_text)
+    dom = parse_html(dom_text)
     generated = json.loads((reports / FILE_NAMES["json"]).read_text(encoding="utf-8"))["generated_at"]
     assert dom.title == f"Windows license audit, {generated}"
     assert not any("data-pwned" in attrs for _tag, attrs in dom.tags)

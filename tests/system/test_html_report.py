@@ -6,12 +6,11 @@ the page logs no error (a Content-Security-Policy violation would be one)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from chromium import Browser, find_chromium
 from conftest import ROOT, run_playbook, start_fleet
+from reports import FILE_NAMES, load_json
 
 FLEET = {
     "defaults": {"username": "auditor", "password": "Html-Test-Passw0rd!", "listen": "ephemeral"},
@@ -40,7 +39,7 @@ def audited(tmp_path_factory, collections_path):
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     finally:
         fleet.stop()
-    return reports, json.loads((reports / "license-audit.json").read_text(encoding="utf-8"))
+    return reports, load_json(reports)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +49,7 @@ def page(audited):
         pytest.fail("Debian's chromium is required for this test (make test installs it as root: apt-get install chromium)")
     browser = Browser(executable)
     try:
-        yield browser.open((audited[0] / "license-audit.html").as_uri())
+        yield browser.open((audited[0] / FILE_NAMES["html"]).as_uri())
     finally:
         browser.close()
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from collection_build import BIN, ROOT, build_collection, install_collection, tarball_members
 from conftest import ansible_env
-from report_files import assert_every_host_once, read_reports
+from reports import assert_every_host_once, read_reports
 
 # Directories that must never be shipped: virtual environments, caches, test output,
 # build output and reports. Matched against every directory component of every member.
@@ -29,7 +29,7 @@ DENIED_SUFFIXES = (".pyc", ".tar.gz")
 # What a user needs from the tarball (beyond the metadata ansible-galaxy adds).
 REQUIRED_FILES = [
     "MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "meta/execution-environment.yml",
-    "plugins/action/license_facts.py", "plugins/modules/license_facts.py", "plugins/plugin_utils/license_collector.ps1",
+    "plugins/action/license_facts.py", "plugins/modules/license_facts.py", "plugins/plugin_utils/_facts/collector.ps1",
     "plugins/action/license_report.py", "plugins/filter/license_verdicts.py",
     "roles/license_audit/meta/argument_specs.yml", "roles/license_audit/tasks/main.yml",
     "playbooks/audit.yml", "playbooks/merge_reports.yml", "docs/README.md",
@@ -41,7 +41,7 @@ DECOYS = [
     "build/collections/marker", "build/dist/licensing-windows-0.0.1.tar.gz", "licensing-windows-0.0.9.tar.gz",
     "reports/license-audit.json", "playbooks/reports/license-audit.json", "results/bench.json", "context/Containerfile",
     "tests/output/.tmp/sanity/marker", "tests/unit/__pycache__/test_marker.cpython-311.pyc",
-    "plugins/module_utils/__pycache__/license_policy.cpython-311.pyc", "tests/simulator/.pytest_cache/v/cache/nodeids",
+    "plugins/plugin_utils/_audit/__pycache__/policy.cpython-311.pyc", "tests/simulator/.pytest_cache/v/cache/nodeids",
     "tests/simulator/winsim.egg-info/PKG-INFO", "extensions/.ansible/roles/marker", "extensions/molecule/.cache/marker",
 ]
 

@@ -18,7 +18,7 @@ from collection_build import BIN, ROOT
 from conftest import ansible_env
 
 EXAMPLE = ROOT / "docs" / "examples" / "inventory" / "license_groups.yml"
-PROFILES = ROOT / "tests" / "simulator" / "winsim" / "profiles"
+PROFILES = ROOT / "tests" / "profiles"
 
 # A key-shaped string a host echoes back in a text field; the controller must mask it.
 ECHOED_KEY = "FAKE9-FAKE8-FAKE7-FAKE6-Q7W3R"

@@ -16,7 +16,7 @@ import re
 
 import yaml
 from conftest import ROOT, run_playbook
-from report_files import REPORT_FILES, assert_every_host_once, read_reports
+from reports import FILE_NAMES, assert_every_host_once, read_reports
 
 AWX_EXAMPLES = ROOT / "docs" / "examples" / "awx"
 
@@ -61,7 +61,7 @@ def test_merged_slices_equal_one_audit_of_the_whole_fleet(fleet_factory, collect
     merged = tmp_path / "merged"
     merge_output = ran(run_playbook(
         collections_path, fleet.inventory, "licensing.windows.merge_reports",
-        extra_vars={"license_audit_merge": [str(spool / f"job-{job_id}" / REPORT_FILES["json"]) for job_id in slices],
+        extra_vars={"license_audit_merge": [str(spool / f"job-{job_id}" / FILE_NAMES["json"]) for job_id in slices],
                     "license_audit_report_dir": str(merged)},
     ))
     assert "is in several reports" not in merge_output

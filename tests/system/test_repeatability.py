@@ -25,8 +25,8 @@ import pytest
 import yaml
 
 from conftest import BIN, ROOT, ansible_env, start_fleet
-from process_tree import PROC, alive, command_line, listening_ports, run_measured, start_time
-from report_reader import FILE_NAMES
+from process_meter import PROC, alive, command_line, listening_ports, run_measured, start_time
+from reports import FILE_NAMES
 
 FLEET_FILE = ROOT / "tests" / "fleets" / "repeat_fleet.yml"
 RUNS = 20
@@ -110,7 +110,7 @@ def repeated(tmp_path_factory, collections_path):
     inventory = yaml.safe_load(fleet.inventory.read_text(encoding="utf-8"))["all"]["children"]["windows"]["hosts"]
     ports = {int(variables["ansible_port"]) for variables in inventory.values()}
     report_dir = work / "reports"
-    fleet_process = {(fleet.process.pid, start_time(fleet.process.pid))}
+    fleet_process = {(fleet.pid, start_time(fleet.pid))}
     runs, seen, listings = [], set(), []
     try:
         for number in range(RUNS):

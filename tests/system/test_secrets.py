@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ROOT / "tests" / "simulator" / "winsim" / "profiles"
+PROFILES = ROOT / "tests" / "profiles"
 FLEET_FILE = ROOT / "tests" / "fleets" / "fault_fleet.yml"
 
 # The printed form of a product key: five dashed groups of five letters or digits.

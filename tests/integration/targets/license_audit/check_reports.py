@@ -6,40 +6,15 @@ in every format, and values from hosts escaped for each format."""
 
 from __future__ import annotations
 
-import csv
-import html.parser
-import json
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import yaml
 
+# tests/support, which runme.sh puts on PYTHONPATH: the report reader every test harness shares.
+from reports import FILE_NAMES, load_json, parse_html, read_csv, read_junit
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _TableRows(html.parser.HTMLParser):
-    """Collects the text of every <td>, and every tag name, of the HTML report."""
-
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.cells: list[str] = []
-        self._in_cell = False
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self._in_cell = tag in ("td", "th")
-        if self._in_cell:
-            self.cells.append("")
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self._in_cell = False
-
-    def handle_data(self, data):
-        if self._in_cell:
-            self.cells[-1] += data
 
 
 def main() -> int:
@@ -57,7 +32,7 @@ def main() -> int:
     problems = []
 
     # JSON: the source of truth for statuses.
-    report = json.loads((report_dir / "license-audit.json").read_text(encoding="utf-8"))
+    report = load_json(report_dir)
     records = {}
     for record in report["hosts"]:
         if record["host"] in records:
@@ -85,10 +60,9 @@ def main() -> int:
         problems.append(f"json: summary counts {report['summary']} do not add up to {len(hosts)} hosts")
 
     # CSV: one row per host, statuses equal, formula prefixes neutralised in every cell.
-    with open(report_dir / "license-audit.csv", newline="", encoding="utf-8-sig") as handle:  # BOM for Excel
-        rows = list(csv.DictReader(handle))
     csv_status = {}
-    for row in rows:
+    for _host, record in read_csv(report_dir):
+        row = record["row"]
         name = row["host"]
         original = name[1:] if name.startswith("'") and name[1:].startswith(FORMULA_PREFIXES) else name
         csv_status[original] = row["status"]
@@ -99,31 +73,25 @@ def main() -> int:
         problems.append("csv: hosts/statuses differ from the JSON report")
 
     # JUnit: one testcase per host; failure for noncompliant, error for unknown.
-    suite = ET.parse(report_dir / "license-audit-junit.xml").getroot()
-    cases = suite.iter("testcase")
-    junit = {}
-    for case in cases:
-        kind = "noncompliant" if case.find("failure") is not None else "unknown" if case.find("error") is not None else "compliant"
-        junit[case.get("name")] = kind
+    junit = {name: record["status"] for name, record in read_junit(report_dir)}
     if junit != {h: r["status"] for h, r in records.items()}:
         problems.append(f"junit: testcases differ from the JSON report: {sorted(set(junit.items()) ^ {(h, r['status']) for h, r in records.items()})}")
 
     # HTML: no element smuggled in by a host value; every host name shown as text.
-    text = (report_dir / "license-audit.html").read_text(encoding="utf-8")
-    parser = _TableRows()
-    parser.feed(text)
-    if "img" in parser.tags:
+    text = (report_dir / FILE_NAMES["html"]).read_text(encoding="utf-8")
+    page = parse_html(text)
+    if "img" in page.tag_names:
         problems.append("html: an <img> element made it into the page")
     if "<script>alert" in text:
         problems.append("html: a host's <script> made it into the page unescaped")
     for host in hosts:
-        if host not in parser.cells:
+        if host not in page.cells:
             problems.append(f"html: no table cell holds the host name {host!r}")
     if "http://" in text.replace("http://www.w3.org/2000/svg", "") or "https://" in text:
         problems.append("html: the page refers to a network resource")
 
     # Markdown: every non-compliant or unknown host listed; table cells keep their shape.
-    markdown = (report_dir / "license-audit.md").read_text(encoding="utf-8")
+    markdown = (report_dir / FILE_NAMES["markdown"]).read_text(encoding="utf-8")
     for line in markdown.splitlines():
         if line.startswith("|") and "<script>" in line:
             problems.append("markdown: raw <script> in a table row")
@@ -131,7 +99,7 @@ def main() -> int:
     if problems:
         print(f"{scenario}: {len(problems)} problem(s):\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
-    print(f"{scenario}: {len(hosts)} hosts checked in 5 formats")
+    print(f"{scenario}: {len(hosts)} hosts checked in {len(FILE_NAMES)} formats")
     return 0
 
 

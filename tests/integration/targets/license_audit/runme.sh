@@ -4,21 +4,17 @@
 # escaped in every format, and a bad policy refused before any host is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# ansible-test runs a copy of this directory from tests/output/.tmp/..., so find the
-# collection root by walking up to galaxy.yml rather than by a fixed relative path.
-root=$here
-until [ -f "$root/galaxy.yml" ]; do root=$(dirname "$root"); [ "$root" != / ] || { echo "collection root not found" >&2; exit 1; }; done
-export COLLECTION_ROOT=$root
-source "$root/tools/winsim_fleet.sh"
+# COLLECTION_ROOT, tests/support on PYTHONPATH, winsim_start (see that file; aliases: needs/file/).
+source "$here/../../../support/runme_common.sh"
 out="${OUTPUT_DIR:-$here/output}/license_audit"
 mkdir -p "$out"
 winsim_start "$here/fleet.yml" "$out/run"
-stats_url=$(python -c 'import json,sys;print(json.load(open(sys.argv[1]))["control_url"])' "$out/run/ready.json")
+stats_url=$WINSIM_CONTROL_URL
 
 audit() {  # audit SCENARIO [ansible-playbook args...]; leaves the exit code in $rc
     local scenario=$1; shift
     set +e
-    ansible-playbook -i "$WINSIM_INVENTORY" "$root/playbooks/audit.yml" \
+    ansible-playbook -i "$WINSIM_INVENTORY" "$COLLECTION_ROOT/playbooks/audit.yml" \
         -e license_audit_target=all -e "license_audit_report_dir=$out/$scenario" \
         -e license_audit_host_timeout=4 "$@" > "$out/$scenario.log" 2>&1
     rc=$?

@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-PROFILES = os.path.join(os.environ["COLLECTION_ROOT"], "tests", "simulator", "winsim", "profiles")
+PROFILES = os.path.join(os.environ["COLLECTION_ROOT"], "tests", "profiles")
 
 # Auth modes the facts must come through unchanged.
 MODES = [

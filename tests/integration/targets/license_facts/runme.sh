@@ -5,12 +5,8 @@
 # printed at -vvvv holds a product key or a password.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# ansible-test runs a copy of this directory from tests/output/.tmp/..., so find the
-# collection root by walking up to galaxy.yml rather than by a fixed relative path.
-root=$here
-until [ -f "$root/galaxy.yml" ]; do root=$(dirname "$root"); [ "$root" != / ] || { echo "collection root not found" >&2; exit 1; }; done
-export COLLECTION_ROOT=$root
-source "$root/tools/winsim_fleet.sh"
+# COLLECTION_ROOT, tests/support on PYTHONPATH, winsim_start (see that file; aliases: needs/file/).
+source "$here/../../../support/runme_common.sh"
 state="${OUTPUT_DIR:-$here/output}/license_facts"
 mkdir -p "$state"
 
@@ -18,7 +14,7 @@ python "$here/make_fleet.py" > "$state/fleet.yml"
 winsim_start "$state/fleet.yml" "$state/run"
 
 export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
-ansible-playbook -i "$WINSIM_INVENTORY" "$here/test_facts.yml" -e "winsim_stats_url=$(python -c 'import json,sys;print(json.load(open(sys.argv[1]))["control_url"])' "$state/run/ready.json")" "$@"
+ansible-playbook -i "$WINSIM_INVENTORY" "$here/test_facts.yml" -e "winsim_stats_url=$WINSIM_CONTROL_URL" "$@"
 
 # Secrets: run the module at -vvvv and scan everything printed.
 ansible-playbook -i "$WINSIM_INVENTORY" "$here/collect_only.yml" -vvvv > "$state/vvvv.log" 2>&1 || true
