@@ -20,11 +20,31 @@ STAGED := $(STAGE)/ansible_collections/licensing/windows
 staged_copy = $(BUILD)/stage-$(1)/ansible_collections/licensing/windows
 # HOME of ansible-test: its per-test virtual environments and pip cache persist here between runs.
 ANSIBLE_TEST_HOME := $(BUILD)/ansible-test-home
-# ansible-test bootstraps pip in its venvs with get-pip.py from a host this machine cannot reach
-# (ansible/ansible#77304) and looks for a cached copy named after the pip version it pins
-# (ansible_test/_internal/python_requirements.py, get_venv_packages: pip 24.2 in ansible-core 2.19).
-GET_PIP_STANDIN := $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
+
+# --- adapting to the machine --------------------------------------------------------
+# The two places where `make test` adapts to the machine it runs on; nothing else does.
+#
+# SYSTEM_PACKAGES=auto|no: the Debian packages the tests need (Chromium for the HTML report,
+# promtool and node_exporter for the metrics, shellcheck for sanity) are installed when missing
+# if this runs as root with apt-get, as on a fresh CI machine; `no` only lists what is missing.
+SYSTEM_PACKAGES ?= auto
+export SYSTEM_PACKAGES
+# command:Debian package:what needs it
+DEBIAN_PACKAGES := chromium:chromium:the-HTML-report-test \
+                   shellcheck:shellcheck:the-shellcheck-sanity-test \
+                   promtool:prometheus:the-Prometheus-textfile-test \
+                   prometheus-node-exporter:prometheus-node-exporter:the-Prometheus-textfile-test
+#
+# ANSIBLE_TEST_GET_PIP=standin|download: ansible-test bootstraps pip in its virtual environments
+# with get-pip.py from bootstrap.pypa.io (ansible/ansible#77304), which a machine that reaches
+# only package registries cannot fetch. `standin` (the default) puts tools/get_pip_standin.py in
+# ansible-test's cache under the name it looks for (ansible_test/_internal/python_requirements.py:
+# get_pip_<version>.py, pip 24.2 in ansible-core 2.19); it installs pip from the package index
+# instead. `download` leaves ansible-test to fetch the real one.
+ANSIBLE_TEST_GET_PIP ?= standin
+GET_PIP_STANDIN := $(ANSIBLE_TEST_HOME)/.ansible/test/cache/get_pip_24_2.py
+get_pip := $(if $(filter standin,$(ANSIBLE_TEST_GET_PIP)),$(GET_PIP_STANDIN))
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
@@ -69,27 +89,13 @@ test: tools-venv collections system-deps
 	    changelog-lint docs-lint molecule bench-ci
 	@echo "make test: all stages passed"
 
-# Debian packages, installed when missing and we are root with apt:
-# $(call debian_package,COMMAND,PACKAGE,WHAT NEEDS IT)
-define debian_package
-	@if ! command -v $(1) >/dev/null 2>&1; then \
-	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	        echo "installing $(2) (Debian package) for $(3)"; \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
-	    else \
-	        echo "$(1) not found and cannot be installed here; $(3) needs it" >&2; \
-	    fi; \
-	fi
-endef
-
-system-deps: shellcheck
-	$(call debian_package,chromium,chromium,the HTML report test)
-	$(call debian_package,promtool,prometheus,the Prometheus textfile test)
-	$(call debian_package,prometheus-node-exporter,prometheus-node-exporter,the Prometheus textfile test)
+# The Debian packages of DEBIAN_PACKAGES (see "adapting to the machine" above).
+system-deps:
+	@tools/system_packages.sh $(DEBIAN_PACKAGES)
 
 # ansible-test sanity runs its shellcheck test only when the program is installed.
 shellcheck:
-	$(call debian_package,shellcheck,shellcheck,the shellcheck sanity test)
+	@tools/system_packages.sh shellcheck:shellcheck:the-shellcheck-sanity-test
 
 test-unit: venv collections
 	$(BIN)/python -m pytest -q tests/unit
@@ -112,11 +118,11 @@ $(GET_PIP_STANDIN): tools/get_pip_standin.py
 	cp $< $@
 
 # No tests/sanity/ignore-*.txt: every sanity test that can run here must pass as is.
-sanity: tools-venv shellcheck $(GET_PIP_STANDIN)
+sanity: tools-venv shellcheck $(get_pip)
 	$(BIN)/python tools/stage_collection.py $(BUILD)/stage-sanity
 	cd $(call staged_copy,sanity) && HOME=$(ANSIBLE_TEST_HOME) $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
-units: tools-venv $(GET_PIP_STANDIN)
+units: tools-venv $(get_pip)
 	$(BIN)/python tools/stage_collection.py $(BUILD)/stage-units
 	cd $(call staged_copy,units) && HOME=$(ANSIBLE_TEST_HOME) $(BIN)/ansible-test units --venv --python 3.11 --color no
 

@@ -53,6 +53,9 @@ _VOCABULARY = _load_vocabulary()
 FORMATS: tuple[str, ...] = ("json", "csv", "html", "junit", "markdown")
 # format -> file name, as the collection names the file.
 FILE_NAMES: dict[str, str] = {fmt: _VOCABULARY.REPORT_FILE_NAMES[fmt] for fmt in FORMATS}
+# Every file a run of the role writes into its report directory: each format's, and the history.
+HISTORY_FILE_NAME: str = _VOCABULARY.HISTORY_FILE_NAME
+WRITTEN_FILE_NAMES: tuple[str, ...] = (*_VOCABULARY.REPORT_FILE_NAMES.values(), HISTORY_FILE_NAME)
 
 # Columns and fields that depend on the controller's clock at collection time, so two runs
 # over the same hosts a few seconds apart legitimately differ there.

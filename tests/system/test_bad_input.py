@@ -81,7 +81,7 @@ FACTS_CASES = [
     ("facts_max_output_small", {"max_output_bytes": 100},
      ["max_output_bytes: expected an integer of at least 16384, got 100"]),
     ("facts_unknown_option", {"include_product_key": True},
-     ["Unsupported parameters for (", "module: include_product_key. Supported parameters include: max_output_bytes, policy."]),
+     ["Unsupported parameters for (", "module: include_product_key. Supported parameters include: max_output_bytes, policy, status_groups."]),
     ("facts_policy_text", {"policy": "strict"},
      ["policy", "is of type str and we were unable to convert to dict"]),
     ("facts_policy_negative_days", {"policy": {"min_days_remaining": -3}},
@@ -102,7 +102,8 @@ REPORT_CASES = [
     ("report_format_unknown", {"verdicts": {}, "policy": {}, "dest": "@dest@", "formats": ["pdf"]},
      ["value of formats must be one or more of: json, csv, html, junit, markdown", "Got no match for: pdf"]),
     ("report_unknown_option", {"verdicts": {}, "policy": {}, "dest": "@dest@", "colour": "red"},
-     ["Unsupported parameters for (", "module: colour. Supported parameters include: dest, formats, merge, policy, verdicts."]),
+     ["Unsupported parameters for (", "module: colour. Supported parameters include: baseline, dest, fail_on, fail_on_new_only, formats, history, "
+      "history_length, merge, per_host_metrics, policy, started_at, update_baseline, verdicts, waivers."]),
     ("report_verdicts_text", {"verdicts": "all good", "policy": {}, "dest": "@dest@"},
      ["verdicts: expected a dictionary of host name to verdict", "or a list of verdicts, got a string 'all good'"]),
     ("report_policy_bad", {"verdicts": {}, "policy": {"min_days_remaining": -1}, "dest": "@dest@"},
@@ -120,7 +121,7 @@ REPORT_CASES = [
 # --- reports given to the merge ---------------------------------------------------------
 # (case, file content (text, bytes, or a document to dump), substrings; @file@ is the file's path)
 _GOOD_REPORT = {
-    "schema": "licensing.windows.license_audit/1", "generated_at": "2026-11-21T10:00:00Z", "generator": "licensing.windows 0.1.0",
+    "schema": "licensing.windows.license_audit/2", "generated_at": "2026-11-21T10:00:00Z", "generator": "licensing.windows 0.1.0",
     "policy": {"entitled_methods": ["digital_license", "subscription", "oem_firmware_key"], "server_policy": "any_activation",
                "min_days_remaining": 14, "allow_evaluation": False, "expected_kms_hosts": []},
     "summary": {"total": 1, "by_status": {"compliant": 1}, "by_method": {}, "by_reason": {}},
@@ -137,9 +138,10 @@ def _report(**changes) -> dict:
 MERGE_CASES = [
     ("merge_truncated_json", json.dumps(_GOOD_REPORT)[:150], ["@file@: not valid JSON (line 1, column", "Unterminated string"]),
     ("merge_foreign_json", {"name": "left-pad", "version": "1.3.0"},
-     ["@file@: not a license audit report: the 'schema' field is missing (expected 'licensing.windows.license_audit/1')"]),
-    ("merge_other_schema", _report(schema="licensing.windows.license_audit/2"),
-     ["@file@: schema: expected 'licensing.windows.license_audit/1', got 'licensing.windows.license_audit/2'"]),
+     ["@file@: not a license audit report: the 'schema' field is missing (expected 'licensing.windows.license_audit/2')"]),
+    ("merge_other_schema", _report(schema="licensing.windows.license_audit/3"),
+     ["@file@: schema: expected one of 'licensing.windows.license_audit/2', 'licensing.windows.license_audit/1', "
+      "got 'licensing.windows.license_audit/3'"]),
     ("merge_json_array", [_GOOD_REPORT], ["@file@: expected a JSON object (a license-audit.json report), got a list"]),
     ("merge_not_utf8", b"\xff\xfe{\x00\"\x00", ["@file@: not UTF-8 text (byte 0); expected a license-audit.json report"]),
     ("merge_bad_host_status", _report(hosts=[{**_VERDICT, "status": "green"}]),

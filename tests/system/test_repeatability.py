@@ -26,7 +26,7 @@ import yaml
 
 from conftest import BIN, ROOT, ansible_env, start_fleet
 from process_meter import PROC, alive, command_line, listening_ports, run_measured, start_time
-from reports import FILE_NAMES
+from reports import FILE_NAMES, HISTORY_FILE_NAME, WRITTEN_FILE_NAMES
 
 FLEET_FILE = ROOT / "tests" / "fleets" / "repeat_fleet.yml"
 RUNS = 20
@@ -133,6 +133,7 @@ def repeated(tmp_path_factory, collections_path):
     return {
         "runs": runs, "listings": listings, "seen": seen, "ports": ports | {control_port}, "home": home, "temp": temp,
         "connected_after_runs": connected_after_runs, "fleet_process": fleet_process, "hosts": len(inventory),
+        "report_dir": report_dir,
     }
 
 
@@ -154,7 +155,15 @@ def test_the_runs_did_differ_before_normalisation(repeated):
 
 def test_the_report_directory_holds_only_the_reports(repeated):
     for listing in repeated["listings"]:
-        assert listing == sorted(FILE_NAMES.values())
+        assert listing == sorted(WRITTEN_FILE_NAMES)
+
+
+def test_each_audit_added_one_history_record(repeated):
+    history = (repeated["report_dir"] / HISTORY_FILE_NAME).read_text(encoding="utf-8").splitlines()
+    assert len(history) == RUNS
+    records = [json.loads(line) for line in history]
+    assert [record["total"] for record in records] == [repeated["hosts"]] * RUNS
+    assert len({record["generated_at"] for record in records}) == RUNS
 
 
 def test_no_process_is_left_behind(repeated):
@@ -239,7 +248,10 @@ def test_a_killed_run_never_leaves_a_broken_report(repeated, tmp_path, collectio
         mixed += len(found) > 1
         # What a SIGKILL cannot clean up: hidden .tmp files next to the reports. They are never read as reports.
         for name in os.listdir(target):
-            assert name in FILE_NAMES.values() or (name.startswith(".license-audit") and name.endswith(".tmp")), name
+            assert name in WRITTEN_FILE_NAMES or (name.startswith(".license-audit") and name.endswith(".tmp")), name
+        # The history is rewritten whole or not at all: every line of it is a record.
+        if (target / HISTORY_FILE_NAME).exists():
+            assert all(json.loads(line) for line in (target / HISTORY_FILE_NAME).read_text(encoding="utf-8").splitlines())
     print(f"\nkilled {caught} of {KILLS} runs while they wrote reports; {mixed} left old and new reports side by side, "
           "every file whole")
     assert caught >= KILLS // 2, "the kills did not land while reports were written"
