@@ -220,12 +220,17 @@ def read_csv(directory: Path) -> list[tuple[str, dict]]:
 
 
 def read_junit(directory: Path) -> list[tuple[str, dict]]:
-    """One (test case name, record) per <testcase>: <error> is unknown, <failure> noncompliant, neither compliant."""
+    """One (test case name, record) per <testcase>: <error> is unknown, <failure> noncompliant, <skipped> skipped
+    (waived, or gone since the baseline), none of them compliant."""
     root = ET.parse(directory / FILE_NAMES["junit"]).getroot()
     rows = []
     for case in root.iter("testcase"):
-        failure, error = case.find("failure"), case.find("error")
-        if error is not None:
+        failure, error, skipped = case.find("failure"), case.find("error"), case.find("skipped")
+        if skipped is not None:
+            # A waived host, or one gone since the baseline: the message says which.
+            record = {"status": "skipped", "skipped": skipped.get("message") or "", "error_code": None,
+                      "error_message": None, "text": skipped.text or ""}
+        elif error is not None:
             record = {"status": "unknown", "error_code": error.get("type"), "error_message": error.get("message"),
                       "text": error.text or ""}
         elif failure is not None:
