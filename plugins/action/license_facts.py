@@ -49,6 +49,9 @@ ARGUMENT_SPEC = {
     "status_groups": {"type": "str", "choices": list(STATUS_GROUP_CHOICES), "default": "all"},
 }
 
+# Shell plugins of Windows hosts: powershell (winrm, psrp, ssh) and cmd (ssh to a host whose DefaultShell is cmd.exe).
+_WINDOWS_SHELL_FAMILIES = ("powershell", "cmd")
+
 # Smallest output cap that still holds a real host's document with room to spare.
 _MIN_OUTPUT_BYTES = 16384
 
@@ -82,12 +85,15 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail(str(exc)) from exc
 
         shell_family = getattr(self._connection._shell, "SHELL_FAMILY", None)
-        if shell_family != "powershell":
+        # The command is a complete "PowerShell -NoProfile ... -EncodedCommand" line, so it runs the same whether
+        # Windows' OpenSSH hands it to cmd.exe or to powershell.exe (its DefaultShell, which ansible_shell_type mirrors).
+        if shell_family not in _WINDOWS_SHELL_FAMILIES:
             return self._failure(
                 result,
                 "not_powershell",
-                f"license_facts needs a Windows host reached with the PowerShell shell plugin, but this host uses the "
-                f"'{shell_family}' shell. Set ansible_connection to winrm or psrp (or ssh with ansible_shell_type=powershell).",
+                f"license_facts needs a Windows host reached with the PowerShell (or cmd) shell plugin, but this host uses "
+                f"the '{shell_family}' shell. Set ansible_connection to winrm or psrp (or ssh with "
+                "ansible_shell_type=powershell, or cmd where the host's OpenSSH DefaultShell is cmd.exe).",
             )
 
         # Connection errors (refused, credentials, TLS) propagate as AnsibleConnectionFailure,

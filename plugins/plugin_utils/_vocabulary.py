@@ -145,6 +145,7 @@ def joins_status_group(status: str, status_groups: str) -> bool:
     """Whether a host of ``status`` joins its status group under the ``status_groups`` choice."""
     return status_groups == "all" or (status_groups == "attention" and status != "compliant")
 
+
 # --- reports ---------------------------------------------------------------------------
 
 # Every report format, in the order the reports are written, and the file each is written to.

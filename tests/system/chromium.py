@@ -9,6 +9,7 @@ no browser is downloaded by a test tool.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -122,6 +123,23 @@ class Page:
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression!r} threw {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def set_viewport(self, width: int, height: int) -> None:
+        """Lay the page out as on a screen of ``width`` x ``height`` CSS pixels (a desktop, not a phone)."""
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def screenshot(self, path, full_page: bool = False) -> bytes:
+        """A PNG of the viewport (or of the whole page), written to ``path`` and returned."""
+        params: dict = {"format": "png"}
+        if full_page:
+            size = self.evaluate("[window.innerWidth, document.documentElement.scrollHeight]")
+            params.update(captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1})
+        data = base64.b64decode(self.call("Page.captureScreenshot", params)["data"])
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return data
 
     def wait_for(self, expression: str, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 import yaml
 
-from ansible_collections.licensing.windows.plugins.doc_fragments.policy import POLICY_SETTINGS
+from ansible_collections.licensing.windows.plugins.doc_fragments.policy import ModuleDocFragment
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.kms_host import format_kms_host, parse_kms_host
 from ansible_collections.licensing.windows.plugins.plugin_utils._messages import got, shown
 
@@ -35,7 +35,7 @@ _SPEC_KEYS = ("type", "elements", "choices", "default")
 # The settings as an argument spec (type, elements, choices, default), in documentation order.
 POLICY_SPEC = {
     name: {key: option[key] for key in _SPEC_KEYS if key in option}
-    for name, option in yaml.safe_load(POLICY_SETTINGS).items()
+    for name, option in yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["policy"]["suboptions"].items()
 }
 
 # The policy of an audit that sets nothing.
@@ -153,4 +153,3 @@ def normalize_policy(policy) -> dict:
         value = policy.get(name)
         normalized[name] = _CHECKS[name](value, f"policy.{name}") if value is not None else copy.deepcopy(DEFAULT_POLICY[name])
     return normalized
-

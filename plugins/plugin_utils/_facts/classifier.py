@@ -254,11 +254,11 @@ def _classify_not_activated(product: dict, channel: str | None, source: str | No
             "no digital license was applied to this device for this edition")
     elif _is_volume_client(product, channel):
         classification.evidence.append(f"the product is a KMS client ({_channel_words(product, channel, source)}, key {partial}) "
-                                "that is not activated")
+                                       "that is not activated")
     elif evaluation in ("time_based", "end_date"):
         end = _iso(product.get("EvaluationEndDate"))
         classification.evidence.append(f"the product is a time-based (evaluation) licence ({_channel_words(product, channel, source)}"
-                                + (f", EvaluationEndDate {end}" if end else "") + ") that is no longer valid")
+                                       + (f", EvaluationEndDate {end}" if end else "") + ") that is no longer valid")
     elif evaluation:
         classification.evidence.append(f"{evaluation}: the product is an evaluation licence that is no longer valid")
     else:
@@ -304,7 +304,7 @@ def _classify_licensed(product: dict, channel: str | None, source: str | None, c
         else:
             classification.evidence.append(f"the row has no channel, and partial key {partial} is a published AVMA key")
         classification.evidence.append("the guest is activated by its Hyper-V host" + (f" {host}" if host else "")
-                                + " through Automatic Virtual Machine Activation (AVMA)")
+                                       + " through Automatic Virtual Machine Activation (AVMA)")
         if partial in AVMA_KEYS:
             classification.evidence.append(f"partial key {partial} is the AVMA key for {AVMA_KEYS[partial]}")
     elif _is_volume_client(product, channel):
@@ -313,30 +313,30 @@ def _classify_licensed(product: dict, channel: str | None, source: str | None, c
     elif _firmware_key_installed(product, channel, context):
         classification.method = "oem_firmware_key"
         classification.evidence.append(f"{channel_words} and the installed key ends in {partial} like the firmware-embedded "
-                                "(OA3) key: the product was activated with the OEM firmware key")
+                                       "(OA3) key: the product was activated with the OEM firmware key")
         if not digital_possible:
             classification.digital_license = False
         elif reason == STORE_BASED_ACTIVATION:
             classification.digital_license = True
             classification.evidence.append("LicenseStatusReason 0x4004F401 (store-based licence) shows the device also holds "
-                                    "a digital license")
+                                           "a digital license")
         else:
             classification.evidence.append("without the store-based reason 0x4004F401 it cannot be read locally whether this "
-                                    "firmware-key activation also gave the device a digital license (UNCONFIRMED), "
-                                    "so digital_license is null")
+                                           "firmware-key activation also gave the device a digital license (UNCONFIRMED), "
+                                           "so digital_license is null")
     elif digital_possible and (reason == STORE_BASED_ACTIVATION or partial in GENERIC_KEYS):
         classification.digital_license = True
         if partial in GENERIC_KEYS:
             classification.evidence.append(f"partial key {partial} is the generic {GENERIC_KEYS[partial]} key and the product is "
-                                    "licensed; a generic key cannot activate by itself, so a digital license did")
+                                           "licensed; a generic key cannot activate by itself, so a digital license did")
         if reason == STORE_BASED_ACTIVATION:
             classification.evidence.append("LicenseStatusReason 0x4004F401 (SL_I_STORE_BASED_ACTIVATION) says the licence is "
-                                    "store-based, which is how a digital license shows locally")
+                                           "store-based, which is how a digital license shows locally")
         edition_id = context.edition_id
         if edition_id and family and edition_id.lower() != family.lower():
             classification.method = "subscription"
             classification.evidence.append(f"registry EditionID {edition_id} differs from the licensed LicenseFamily {family}: "
-                                    "the running edition comes from subscription activation on top of that digital license")
+                                           "the running edition comes from subscription activation on top of that digital license")
         else:
             classification.method = "digital_license"
     elif "VOLUME_MAK" in description or channel == "volume_mak":
@@ -348,26 +348,26 @@ def _classify_licensed(product: dict, channel: str | None, source: str | None, c
         classification.digital_license = False
         kind = "a retail product key" if channel == "retail" else "an OEM product key"
         classification.evidence.append(f"{channel_words}, partial key {partial} is neither a generic edition key nor a GVLK and "
-                                f"the reason is {hresult_text(reason)} rather than the store-based 0x4004F401: activated with {kind}")
+                                       f"the reason is {hresult_text(reason)} rather than the store-based 0x4004F401: activated with {kind}")
     elif _is_kms_host_product(product, channel):
         classification.method = "kms_host"
         classification.digital_license = False
         classification.evidence.append(f"{channel_words} with IsKeyManagementServiceMachine "
-                                f"{product.get('IsKeyManagementServiceMachine')}: this machine is a KMS host (CSVLK installed)")
+                                       f"{product.get('IsKeyManagementServiceMachine')}: this machine is a KMS host (CSVLK installed)")
     else:
         classification.evidence.append(f"no rule matched {channel_words}, Description '{product.get('Description')}' and "
-                                f"partial key {partial}")
+                                       f"partial key {partial}")
         classification.warnings.append("the activation method could not be classified; please report the product's "
-                                "Description and ProductKeyChannel")
+                                       "Description and ProductKeyChannel")
 
     if classification.method != "oem_firmware_key" and context.firmware_partial and partial:
         if context.firmware_partial != partial:
             classification.evidence.append(f"the firmware (OA3) key ends in {context.firmware_partial}, not {partial}: a different "
-                                    "key than the firmware key is installed")
+                                           "key than the firmware key is installed")
     if classification.method not in ("kms", "ad_based", "token", "kms_host") and context.service_kms_host:
         classification.evidence.append(f"a KMS host ({context.service_kms_host}) is configured on the licensing service, but the "
-                                "Windows product is not a volume client and does not use it (another product, such as "
-                                "Office, probably set it)")
+                                       "Windows product is not a volume client and does not use it (another product, such as "
+                                       "Office, probably set it)")
 
 
 def _firmware_key_installed(product: dict, channel: str | None, context: _Context) -> bool:
@@ -392,7 +392,7 @@ def _classify_volume_client(product: dict, channel_words: str, classification: _
         classification.method = "ad_based"
         name = product.get("ADActivationObjectName")
         classification.evidence.append("activated by Active Directory-based activation ("
-                                + (f"activation object {name}" if name else "VLActivationType 1") + ")")
+                                       + (f"activation object {name}" if name else "VLActivationType 1") + ")")
     elif last_type == 3 or product.get("TokenActivationILVID") is not None:
         classification.method = "token"
         classification.evidence.append(f"activated by token-based activation (TokenActivationILVID {product.get('TokenActivationILVID')})")

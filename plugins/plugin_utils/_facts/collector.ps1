@@ -4,7 +4,8 @@
 # Prints one JSON document (docs/architecture.md); a failing class is recorded in "errors", not fatal.
 $ProgressPreference = 'SilentlyContinue'
 $ErrorActionPreference = 'Stop'
-if ($PSVersionTable.PSVersion.Major -lt 5) { [Console]::Error.WriteLine("licensing.windows: Windows PowerShell 5.1 is required, this host has $($PSVersionTable.PSVersion)"); exit 3 }
+# [Console]::Error is lost over psrp (the host process's console): the message also goes to the output stream.
+if ($PSVersionTable.PSVersion.Major -lt 5) { $m = "licensing.windows: Windows PowerShell 5.1 is required, this host has $($PSVersionTable.PSVersion)"; [Console]::Error.WriteLine($m); Write-Output $m; exit 3 }
 $r = [ordered]@{ schema = 1; os = $null; edition_id = $null; service = $null; products = @(); errors = @() }
 # CIM errors carry the WMI/Win32 code in ErrorData.error_Code; other exceptions only have HResult.
 function E($s, $x) { $h = $x.HResult; if ($x.ErrorData) { $v = $x.ErrorData.CimInstanceProperties['error_Code'].Value; if ($v) { $h = [int64]$v } }; $script:r.errors += [ordered]@{ source = $s; hresult = '0x{0:X8}' -f $h; message = "$($x.Message)".Trim() } }

@@ -71,18 +71,37 @@ _HRESULT = re.compile(r"(?:HRESULT\s*:?\s*)?(0x8[0-9A-Fa-f]{7})")
 
 
 def _plain_stderr(stderr: str) -> str:
-    """Turn PowerShell's CLIXML error stream into plain text (ansible usually already did)."""
+    """Turn PowerShell's CLIXML error stream into plain text (ansible usually already did).
+
+    The CLIXML document may follow plain text on the same stream (a ``[Console]::Error`` line
+    written before PowerShell serialised its first error record), so it is looked for anywhere.
+    """
     text = stderr or ""
-    if text.lstrip().startswith("#< CLIXML"):
-        parts = _CLIXML_STRING.findall(text)
-        text = "".join(parts).replace("_x000D__x000A_", "\n").replace("_x000D_", "").replace("_x000A_", "\n")
+    head, marker, clixml = text.partition("#< CLIXML")
+    if marker:
+        parts = _CLIXML_STRING.findall(clixml)
+        decoded = "".join(parts).replace("_x000D__x000A_", "\n").replace("_x000D_", "").replace("_x000A_", "\n")
+        text = (head.strip() + "\n" + decoded) if head.strip() else decoded
     text = text.strip()
     return truncate(text, _STDERR_LIMIT)
 
 
+def _failure_text(run: CollectorRun) -> str:
+    """What the host said about a failed run: stderr, else stdout.
+
+    Over psrp nothing written with ``[Console]::Error`` arrives (it is the remote host
+    process's own console), so the collector also writes its messages to the output
+    stream; a failure whose stderr is empty is explained by what it printed.
+    """
+    err = _plain_stderr(run.stderr)
+    if err:
+        return err
+    return truncate((run.stdout or "").strip(), _STDERR_LIMIT)
+
+
 def interpret_failed_run(run: CollectorRun) -> tuple[str, str]:
     """Map a non-zero exit to (error_code, message that says what failed and what to do)."""
-    err = _plain_stderr(run.stderr)
+    err = _failure_text(run)
     lowered = err.lower()
     if run.rc == 3 and "powershell 5.1 is required" in lowered:
         return "powershell_too_old", (

@@ -133,8 +133,6 @@ def generator_name() -> str:
 # ---------------------------------------------------------------------------------------
 
 
-
-
 # A report is JSON, so a mapping is "an object" in its messages.
 def _kind(value) -> str:
     return type_word(value, mapping="an object")

@@ -10,10 +10,37 @@
   if (!table || !filter || !status || !shown) {
     return;
   }
+  // Only in a report with a baseline, and in one audited with waivers.
+  var change = document.getElementById('change-filter');
+  var waiver = document.getElementById('waiver-filter');
+  var showNewProblems = document.getElementById('show-new-problems');
   var bodies = Array.prototype.slice.call(table.tBodies);
   var headers = table.tHead.rows[0].cells;
   var sortIndex = -1;
   var sortDirection = 1;
+
+  function changeMatches(body) {
+    if (!change || !change.value) {
+      return true;
+    }
+    // An option's value is one change or several, separated by spaces.
+    return change.value.split(' ').indexOf(body.getAttribute('data-change') || '') !== -1;
+  }
+
+  function waiverMatches(body) {
+    var wanted = waiver ? waiver.value : '';
+    var state = body.getAttribute('data-waiver') || '';
+    if (wanted === 'waived') {
+      return state === 'active';
+    }
+    if (wanted === 'not-waived') {
+      return state !== 'active';
+    }
+    if (wanted === 'expired') {
+      return state === 'expired';
+    }
+    return true;
+  }
 
   function applyFilter() {
     var text = filter.value.trim().toLowerCase();
@@ -21,6 +48,7 @@
     var count = 0;
     bodies.forEach(function (body) {
       var visible = (!wanted || body.getAttribute('data-status') === wanted) &&
+        changeMatches(body) && waiverMatches(body) &&
         (!text || (body.getAttribute('data-search') || '').indexOf(text) !== -1);
       body.hidden = !visible;
       if (visible) {
@@ -71,5 +99,19 @@
 
   filter.addEventListener('input', applyFilter);
   status.addEventListener('change', applyFilter);
+  if (change) {
+    change.addEventListener('change', applyFilter);
+  }
+  if (waiver) {
+    waiver.addEventListener('change', applyFilter);
+  }
+  if (change && showNewProblems) {
+    // The button names the change filter's option it selects.
+    showNewProblems.addEventListener('click', function () {
+      change.value = showNewProblems.getAttribute('data-change') || '';
+      applyFilter();
+      table.scrollIntoView();
+    });
+  }
   applyFilter();
 }());

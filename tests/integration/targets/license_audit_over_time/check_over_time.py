@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: (c) 2026, licensing.windows contributors
 """Check tonight's reports against expectations.yml: every host's change, its waiver, the gone host, in every format.
@@ -37,13 +36,13 @@ def main(directory: Path, expectations: dict, what: str) -> None:
         expect([item["host"] for item in report["baseline"]["gone"]] == expectations["gone"], f"json: gone {report['baseline']['gone']}")
         expect(csv_rows.get(host, {}).get("change") == "gone", f"csv: {host} has no 'gone' row")
         expect(junit.get(host, {}).get("skipped", "").startswith("gone since the baseline"), f"junit: {host} is not a gone test case")
-        expect(f"| {host} |" in markdown.split("## Hosts by status")[0], f"markdown: {host} is not listed as gone before the counts")
+        expect(f"| {host} |" in markdown.split("## Hosts by status", maxsplit=1)[0], f"markdown: {host} is not listed as gone before the counts")
     counts = report["summary"]["by_change"]
     for change in ("new", "regressed", "resolved", "unchanged", "gone"):
         expected = sum(1 for value in expectations["change"].values() if value == change) + (
             len(expectations["gone"]) if change == "gone" else 0)
         expect(counts[change] == expected, f"json: by_change.{change} is {counts[change]}, expected {expected}")
-    opening = markdown.split("## Hosts by status")[0]
+    opening = markdown.split("## Hosts by status", maxsplit=1)[0]
     for host, change in expectations["change"].items():
         if change in ("new", "regressed"):
             expect(f"| {host} | {change} |" in opening, f"markdown: {change} host {host} is not in the opening section")

@@ -23,7 +23,7 @@ CONSTRAINTS = ("MUTUALLY_EXCLUSIVE", "REQUIRED_ONE_OF", "REQUIRED_TOGETHER")
 
 def _fragment_options(reference):
     """The options of one of the collection's doc fragments (``licensing.windows.NAME[.VAR]``)."""
-    name, _, variable = reference[len("licensing.windows."):].partition(".")
+    name, _dot, variable = reference[len("licensing.windows."):].partition(".")
     fragment = importlib.import_module(f"{COLLECTION}.doc_fragments.{name}").ModuleDocFragment
     return yaml.safe_load(getattr(fragment, variable.upper() or "DOCUMENTATION")).get("options") or {}
 

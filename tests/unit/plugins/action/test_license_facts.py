@@ -169,3 +169,108 @@ def test_with_a_policy_a_failed_collection_has_no_verdict():
     result = plugin.run(task_vars={"inventory_hostname": "pc-7"})
     assert result["failed"] is True
     assert "ansible_facts" not in result and "add_group" not in result
+
+
+# ---- the same failures as each connection plugin hands them over ----------------------------------------------
+# Raw (rc, stdout, stderr) shapes as the connection plugins return them for one host, taken from the simulator's
+# front doors (tests/simulator/winsim: WinRS, psrp, ssh) and the plugins' own code: winrm and ssh decode CLIXML
+# stderr into the error view's text, psrp joins output objects with \r\n and adds no trailing newline, formats
+# error records itself, and loses [Console]::Error; rc over psrp comes only from SetShouldExit (exit N), else 1
+# when the pipeline failed.
+
+_OLD = "licensing.windows: Windows PowerShell 5.1 is required, this host has 2.0"
+_CIM_VIEW = (
+    "Get-CimInstance : Invalid namespace \r\nAt line:9 char:9\r\n+ try { @(Get-CimInstance -Query $w | Select-Object "
+    "-Property ($w -replace '^SELECT (.+) FROM .*$', '$1' -split ',')) } catch { E $c $_.Exception; $null }\r\n"
+    "+         ~~~~~~~~~~~~~~~~~~~~~~~~~\r\n    + CategoryInfo          : MetadataError: (:) [Get-CimInstance], CimException\r\n"
+    "    + FullyQualifiedErrorId : HRESULT 0x8004100e,Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand\r\n"
+)
+_CIM_CLIXML = (
+    '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+    '<S S="Error">Get-CimInstance : Invalid namespace _x000D__x000A_</S>'
+    '<S S="Error">    + FullyQualifiedErrorId : HRESULT 0x8004100e,Microsoft.Management.Infrastructure.CimCmdlets.'
+    'GetCimInstanceCommand_x000D__x000A_</S></Objs>'
+)
+
+PATH_SHAPES = [
+    # winrm: powershell.exe's raw [Console]::Error line and the output stream; CLIXML already decoded by the plugin
+    ("winrm", "old_powershell", 3, _OLD + "\r\n", _OLD + "\r\n", "powershell_too_old"),
+    ("winrm", "wmi_error", 1, "", _CIM_VIEW, "wmi_error"),
+    ("winrm", "not_json", 0, "Windows PowerShell\r\nCopyright (C) Microsoft Corporation.\r\n", "", "output_not_json"),
+    ("winrm", "truncated", 0, '{"schema":1,"os":{"Caption":"Microsoft Win', "", "output_not_json"),
+    ("winrm", "not_powershell", 127, "", "sh: 1: PowerShell: not found\n", "not_powershell"),
+    # psrp: no [Console]::Error; output objects joined by \r\n, no trailing newline; error records formatted by the plugin
+    ("psrp", "old_powershell", 3, _OLD, "", "powershell_too_old"),
+    ("psrp", "wmi_error", 1, "", _CIM_VIEW.replace("Invalid namespace \r\n", "Invalid namespace\r\n"), "wmi_error"),
+    ("psrp", "not_json", 0, "Windows PowerShell\r\nCopyright (C) Microsoft Corporation.", "", "output_not_json"),
+    ("psrp", "truncated", 0, '{"schema":1,"os":{"Caption":"Microsoft Win', "", "output_not_json"),
+    # ssh: the exit status; stderr CLIXML (decoded by ansible >= 2.18, raw from older or third-party plugins)
+    ("ssh", "old_powershell", 3, _OLD + "\r\n", _OLD + "\r\n", "powershell_too_old"),
+    ("ssh", "wmi_error", 1, "", _CIM_VIEW, "wmi_error"),
+    ("ssh", "wmi_error_raw_clixml", 1, "", _CIM_CLIXML, "wmi_error"),
+    ("ssh", "clixml_after_console_text", 1, "", "warning: something\r\n" + _CIM_CLIXML, "wmi_error"),
+    ("ssh", "not_powershell_posix", 127, "", "sh: 1: PowerShell: not found\n", "not_powershell"),
+    ("ssh", "not_powershell_cmd", 1, "",
+     "'PowerShell' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
+     "not_powershell"),
+]
+
+
+@pytest.mark.parametrize("transport, case, rc, stdout, stderr, code", PATH_SHAPES,
+                         ids=[f"{shape[0]}-{shape[1]}" for shape in PATH_SHAPES])
+def test_each_connection_s_raw_failure_gets_the_same_code_and_a_message(transport, case, rc, stdout, stderr, code):
+    plugin, connection = make_plugin(rc=rc, stdout=stdout, stderr=stderr)
+    connection.transport = transport
+    result = run(plugin)
+    assert result["failed"] is True, case
+    assert result["error_code"] == code, result["msg"]
+    if code == "powershell_too_old":
+        assert "this host has 2.0" in result["msg"]
+    if code == "wmi_error":
+        assert "0x8004100E" in result["msg"]
+    if code == "not_powershell":
+        assert "rc=" in result["msg"] and "no error text" not in result["msg"]
+
+
+def test_psrp_old_powershell_message_reaches_the_user_from_the_output_stream():
+    # [Console]::Error.WriteLine is lost over psrp; the collector also writes the message to the output stream.
+    plugin, connection = make_plugin(rc=3, stdout=_OLD, stderr="")
+    connection.transport = "psrp"
+    result = run(plugin)
+    assert result["error_code"] == "powershell_too_old"
+    assert result["msg"].startswith(_OLD)
+
+
+@pytest.mark.parametrize("transport, trailer", [("winrm", "\r\n"), ("psrp", ""), ("ssh", "\r\n")])
+def test_facts_are_the_same_whatever_the_trailing_newline(transport, trailer):
+    document = collector_stdout(load_profile("digital_license_pro")).rstrip("\r\n")
+    plugin, connection = make_plugin(stdout=document + trailer)
+    connection.transport = transport
+    result = run(plugin)
+    assert not result.get("failed"), result.get("msg")
+    facts = result["ansible_facts"]["windows_license"]
+    baseline, _connection = make_plugin(stdout=document + "\r\n")
+    expected = run(baseline)["ansible_facts"]["windows_license"]
+    facts.pop("collected_at", None)
+    expected.pop("collected_at", None)
+    assert facts == expected
+
+
+def test_the_collector_writes_its_version_message_to_both_streams():
+    script = collector_module_script()
+    guard = next(line for line in script.splitlines() if "PSVersion.Major -lt 5" in line)
+    assert "[Console]::Error.WriteLine($m)" in guard and "Write-Output $m" in guard and "exit 3" in guard
+
+
+def collector_module_script():
+    from ansible_collections.licensing.windows.plugins.plugin_utils._facts.command import collector_script
+
+    return collector_script()
+
+
+def test_the_cmd_shell_of_an_ssh_host_whose_default_shell_is_cmd_runs_the_same_command():
+    plugin, connection = make_plugin(stdout=collector_stdout(load_profile("digital_license_pro")), shell_family="cmd")
+    connection.transport = "ssh"
+    result = run(plugin)
+    assert not result.get("failed"), result.get("msg")
+    assert connection.exec_command.call_args.args[0] == build_collector_command()

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
-from ansible_collections.licensing.windows.plugins.doc_fragments.policy import POLICY_SETTINGS, ModuleDocFragment
+from ansible_collections.licensing.windows.plugins.doc_fragments.policy import ModuleDocFragment
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit import policy
 from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import ENTITLEABLE_METHODS, SERVER_POLICIES
 
 ROLE = Path(__file__).resolve().parents[4] / "roles" / "license_audit"
-SETTINGS = yaml.safe_load(POLICY_SETTINGS)
+SETTINGS = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["policy"]["suboptions"]
 ROLE_PREFIX = "license_audit_"
 
 
@@ -33,11 +32,10 @@ def test_the_defaults_come_from_the_fragment():
     assert policy.DEFAULT_POLICY["entitled_methods"] == SETTINGS["entitled_methods"]["default"]
 
 
-@pytest.mark.parametrize("variable, option", [("DOCUMENTATION", "policy"), ("INPUT", "_input")])
-def test_each_variant_documents_every_setting(variable, option):
-    documented = yaml.safe_load(getattr(ModuleDocFragment, variable))["options"][option]
+def test_the_policy_option_is_a_dictionary_of_the_settings():
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["policy"]
     assert documented["type"] == "dict"
-    assert documented["suboptions"] == SETTINGS
+    assert list(documented["suboptions"]) == list(policy.POLICY_SPEC)
 
 
 def test_the_role_spec_matches_the_fragment_and_defers_the_defaults():

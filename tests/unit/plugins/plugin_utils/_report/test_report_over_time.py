@@ -130,7 +130,7 @@ def test_every_format_carries_the_change_the_waiver_and_the_gone_host(baseline):
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "2", "2")
 
     markdown = render_markdown(current)
-    opening = markdown.split("## Hosts by status")[0]
+    opening = markdown.split("## Hosts by status", maxsplit=1)[0]
     assert "## Since the baseline of 2026-12-03T02:00:00Z" in opening
     assert "1 new, 1 regressed, 1 resolved, 0 changed, 2 unchanged, 1 gone." in opening
     # Host names are escaped for Markdown only where they hold Markdown punctuation ("-" is not).
