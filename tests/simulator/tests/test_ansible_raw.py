@@ -49,6 +49,7 @@ def test_inventory_is_complete_and_private(auth_sim, workdir) -> None:
         "ansible_winrm_server_cert_validation": "validate", "ansible_winrm_ca_trust_path": str(auth_sim.ca_file),
         "winsim_profile": "minimal_digital_license_pro", "winsim_fault": None,
         "winsim_expect": {"license_status": "licensed", "method": "digital_license", "digital_license": True, "is_server": False},
+        "winsim_auth": ["negotiate"],
     }
     assert "ansible_winrm_server_cert_validation" not in hosts["win-basic-http"]
 

@@ -33,6 +33,9 @@ FAULT_HOSTS = {
     "win-not-windows": {"fault": "not_windows"},
     "win-old-ps": {"fault": "old_powershell"},
     "win-quota": {"fault": "quota_exceeded", "auth": "ntlm"},
+    "win-slow-partial": {"fault": "slow_partial", "fault_options": {"chunks": 3, "delay": 1.5}},
+    "win-not-admin": {"fault": "not_administrator", "auth": ["basic", "negotiate"]},  # the inventory says basic
+    "win-command-denied": {"fault": "command_access_denied"},
 }
 
 
@@ -68,6 +71,38 @@ def test_pywinrm_slow_host_times_out_and_retries(fault_sim) -> None:
     assert (result.status_code, result.std_out) == (0, b"win-slow\r\n")
     assert time.monotonic() - started >= 2.4
     assert fault_sim.stats.for_host("win-slow").faults["w:TimedOut"] >= 2
+
+
+def test_pywinrm_slow_partial_streams_the_collector_document(fault_sim, collector_script) -> None:
+    """Chunks over several Receives, w:TimedOut between them, the same document as a fast host."""
+    fault_sim.stats.for_host("win-slow-partial").reset()
+    started = time.monotonic()
+    slow = session(fault_sim, "win-slow-partial", operation_timeout_sec=1, read_timeout_sec=5).run_ps(collector_script)
+    assert time.monotonic() - started >= 2.9
+    fast = session(fault_sim, "win-ok").run_ps(collector_script)
+    assert slow.status_code == fast.status_code == 0
+    assert json.loads(slow.std_out.replace(b"WIN-SLOW-PARTIAL", b"WIN-OK").replace(b"win-slow-partial", b"win-ok")) == \
+        json.loads(fast.std_out)
+    stats = fault_sim.stats.for_host("win-slow-partial")
+    assert stats.faults["w:TimedOut"] >= 2
+    assert stats.actions["Receive"] >= 5  # three chunks, two time-outs between them
+
+
+def test_pywinrm_not_administrator(fault_sim) -> None:
+    """Basic: 401 even with the right password; Negotiate gets in, and Create is denied."""
+    with pytest.raises(InvalidCredentialsError):
+        session(fault_sim, "win-not-admin", transport="basic").run_ps("hostname")
+    with pytest.raises(WSManFaultError) as caught:
+        session(fault_sim, "win-not-admin", transport="ntlm").run_ps("hostname")
+    assert (caught.value.fault_subcode, caught.value.wsman_fault_code) == ("w:AccessDenied", 5)
+
+
+def test_pywinrm_command_access_denied(fault_sim) -> None:
+    with pytest.raises(WSManFaultError) as caught:
+        session(fault_sim, "win-command-denied").run_ps("hostname")
+    fault = caught.value
+    assert (fault.fault_code, fault.fault_subcode, fault.wsman_fault_code) == ("s:Receiver", "w:InternalError", 2147942405)
+    assert fault.reason.strip() == "Access is denied."
 
 
 def test_pywinrm_shell_access_denied(fault_sim) -> None:
@@ -119,15 +154,17 @@ def fault_inventory(fault_sim, tmp_path_factory):
 def test_ansible_raw_connection_level_faults(fault_inventory) -> None:
     inventory, workdir = fault_inventory
     results = run_ansible(inventory, "all", "hostname", workdir, "-f", "16", "-e", "ansible_winrm_connection_timeout=1")
-    for name in ("win-ok", "win-slow", "win-quota", "win-old-ps", "win-service-disabled", "win-access-denied"):
+    for name in ("win-ok", "win-slow", "win-slow-partial", "win-quota", "win-old-ps", "win-service-disabled", "win-access-denied"):
         assert results[name]["rc"] == 0 and results[name]["stdout"] == f"{name}\r\n", name
     assert results["win-not-listening"]["unreachable"] is True
     assert "Connection refused" in results["win-not-listening"]["msg"]
-    for name in ("win-refuse-basic", "win-refuse-ntlm"):
+    for name in ("win-refuse-basic", "win-refuse-ntlm", "win-not-admin"):
         assert results[name]["unreachable"] is True
         assert "the specified credentials were rejected by the server" in results[name]["msg"]
     assert results["win-shell-denied"]["unreachable"] is True
     assert "Access is denied." in results["win-shell-denied"]["msg"] and "w:AccessDenied" in results["win-shell-denied"]["msg"]
+    denied = results["win-command-denied"]
+    assert "Access is denied." in denied["msg"] and "w:InternalError" in denied["msg"], denied
     not_windows = results["win-not-windows"]
     assert (not_windows["rc"], not_windows["stderr"], not_windows["msg"]) == (127, "sh: 1: PowerShell: not found\n", "non-zero return code")
 

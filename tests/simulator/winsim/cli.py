@@ -63,6 +63,9 @@ async def _serve(fleet: FleetSpec, args: argparse.Namespace) -> int:
                 "pid": os.getpid(), "control_url": server.control_url,
                 "ca_file": str(server.ca_file) if server.ca_file else None,
                 "inventory": str(inventory_path.resolve()), "hosts": len(fleet.hosts), "listening": listening,
+                # What ansible-playbook needs in its environment for this fleet (KRB5_CONFIG of a Kerberos realm).
+                "env": server.client_env,
+                "kdc_pid": server.connections.realm.pid if server.connections and server.connections.realm else None,
             })
         LOG.info("%d hosts (%d listening); control %s; inventory %s", len(fleet.hosts), listening,
                  server.control_url, inventory_path)

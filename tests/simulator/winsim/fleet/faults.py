@@ -9,6 +9,14 @@ not_listening          nothing is bound on the host's address (connection refuse
 refuse_credentials     every authentication fails: HTTP 401 with the host's WWW-Authenticate headers
 slow                   every command produces its output only after ``seconds``; Receive answers w:TimedOut
                        after the request's OperationTimeout meanwhile (clients retry)
+slow_partial           slow, with partial output first: each command's stdout is released in ``chunks``
+                       pieces, the first at once and one more every ``delay`` seconds (stderr, if any, one
+                       ``delay`` after the last); Receive returns what exists with CommandState/Running and
+                       answers w:TimedOut while nothing new comes within the OperationTimeout
+not_administrator      the account is a local non-administrator: Basic authentication gets HTTP 401 even
+                       with the right password; over Negotiate, Create gets w:AccessDenied
+command_access_denied  Command gets w:InternalError 2147942405 (0x80070005, access denied) from the shell
+                       plug-in, after the shell was created
 wmi_error              the collector fails as a whole: CLIXML ``Get-CimInstance : <message>`` naming ``hresult``, rc 1
 service_disabled       SoftwareLicensing* queries fail with 0x80070422 in the document's errors; os still present
 access_denied          every CIM query fails with 0x80041003 "Access denied" in the document's errors
@@ -34,6 +42,9 @@ from winsim.errors import ConfigError
 NOT_LISTENING = "not_listening"
 REFUSE_CREDENTIALS = "refuse_credentials"
 SLOW = "slow"
+SLOW_PARTIAL = "slow_partial"
+NOT_ADMINISTRATOR = "not_administrator"
+COMMAND_ACCESS_DENIED = "command_access_denied"
 WMI_ERROR = "wmi_error"
 SERVICE_DISABLED = "service_disabled"
 ACCESS_DENIED = "access_denied"
@@ -60,6 +71,12 @@ def _size(value: object) -> int:
     return value
 
 
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValueError("expected a whole number of chunks in 1..1000")
+    return value
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("expected a non-empty string")
@@ -83,6 +100,7 @@ KINDS: dict[str, dict[str, tuple]] = {
     NOT_LISTENING: {},
     REFUSE_CREDENTIALS: {},
     SLOW: {"seconds": (_seconds, 30.0)},
+    SLOW_PARTIAL: {"chunks": (_count, 3), "delay": (_seconds, 2.0)},
     WMI_ERROR: {"hresult": (_hresult, "0x8004100E"), "message": (_text, "Invalid namespace")},
     SERVICE_DISABLED: {},
     ACCESS_DENIED: {},
@@ -94,6 +112,8 @@ KINDS: dict[str, dict[str, tuple]] = {
     NOT_WINDOWS: {},
     OLD_POWERSHELL: {"version": (_version, "2.0")},
     QUOTA_EXCEEDED: {},
+    NOT_ADMINISTRATOR: {},
+    COMMAND_ACCESS_DENIED: {},
 }
 
 

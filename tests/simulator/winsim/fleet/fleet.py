@@ -35,11 +35,19 @@ TRANSPORTS = (HTTP, HTTPS)
 LOOPBACK, EPHEMERAL = "loopback", "ephemeral"
 LISTEN_MODES = (LOOPBACK, EPHEMERAL)
 DEFAULT_PORTS = {HTTP: 5985, HTTPS: 5986}
+#: How ansible reaches the host (issue 15): WinRS over WS-Management, PowerShell remoting over WS-Management, OpenSSH.
+WINRM, PSRP, SSH = "winrm", "psrp", "ssh"
+CONNECTIONS = (WINRM, PSRP, SSH)
+#: ssh: authentication (``auth``) and the account's DefaultShell (``default_shell``)
+SSH_AUTH_KINDS = ("publickey", "password")
+DEFAULT_SHELLS = ("powershell", "cmd")
+SSH_PORT = 22
 DEFAULT_USERNAME = "simadmin"
 DEFAULT_FIRST_ADDRESS = "127.0.0.2"
 MAX_COUNT = 10000
 
-_SHARED_FIELDS = ("auth", "transport", "certificate", "username", "password", "listen", "port", "profile", "fault", "fault_options")
+_SHARED_FIELDS = ("auth", "transport", "certificate", "username", "password", "listen", "port", "profile", "fault", "fault_options",
+                  "connection", "default_shell")
 HOST_FIELDS = ("name", "address", "cim", "overrides", "expect", "count", "start", "profiles") + _SHARED_FIELDS
 TOP_FIELDS = ("defaults", "hosts", "profiles_dir", "first_address")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
@@ -67,6 +75,19 @@ class HostSpec:
     profile: str | None = None
     expect: dict[str, object] = field(default_factory=dict)
     fault: Fault | None = None
+    #: the schemes the listener offers (winsim.net.auth registry names); ``auth`` is the client
+    #: transport of the preferred one (``basic``, ``ntlm``: what the inventory's ansible_winrm_transport says)
+    auth_schemes: tuple[str, ...] = ()
+    #: winrm | psrp (both served by the host's WS-Management listener) | ssh (an OpenSSH listener instead)
+    connection: str = WINRM
+    #: ssh only: the OpenSSH DefaultShell, powershell or cmd
+    default_shell: str = "powershell"
+
+    def __post_init__(self) -> None:
+        if self.connection == SSH:
+            self.auth_schemes = ()
+        elif not self.auth_schemes:
+            self.auth_schemes = auth.LEGACY_SCHEMES.get(self.auth, (self.auth,))
 
     @property
     def fault_kind(self) -> str | None:
@@ -114,6 +135,44 @@ def _integer(value: object, where: str, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{where}: field '{name}': expected an integer in {low}..{high}, got {value!r}")
     return value
+
+
+def _auth(value: object, where: str) -> tuple[str, tuple[str, ...]]:
+    """The ``auth`` field: (client transport of the preferred scheme, the schemes the listener offers).
+
+    ``basic`` / ``ntlm`` (one scheme, as before); a list of scheme names (``[negotiate, basic]``,
+    the first listed is the one the inventory tells ansible to use); or a mapping like
+    Windows' ``winrm/config/service/auth`` (``{basic: true}``), where what is not given keeps
+    Windows' default (Negotiate on, Basic off).
+    """
+    known = auth.scheme_names()
+    if isinstance(value, str) or value is None:
+        kind = _choice(value, auth.KINDS, where, "auth")
+        return kind, auth.LEGACY_SCHEMES[kind]
+    if isinstance(value, list):
+        if not value:
+            raise ConfigError(f"{where}: field 'auth': expected at least one scheme name ({', '.join(known)}), got []")
+        for index, item in enumerate(value):
+            if item not in known:
+                raise ConfigError(f"{where}: field 'auth[{index}]': expected a scheme name, one of {', '.join(known)}, got {item!r}")
+        if len(set(value)) != len(value):
+            raise ConfigError(f"{where}: field 'auth': a scheme is listed twice in {value!r}")
+        return auth.scheme(str(value[0])).client_transport, auth.offer_order([str(item) for item in value])
+    elif isinstance(value, Mapping):
+        enabled = dict.fromkeys(auth.windows_default_schemes(), True)
+        for key, flag in value.items():
+            if key not in known:
+                raise ConfigError(f"{where}: field 'auth.{key}': expected a scheme name, one of {', '.join(known)}")
+            if not isinstance(flag, bool):
+                raise ConfigError(f"{where}: field 'auth.{key}': expected true or false, got {flag!r}")
+            enabled[str(key)] = flag
+        names = auth.offer_order([name for name, flag in enabled.items() if flag])
+        if not names:
+            raise ConfigError(f"{where}: field 'auth': every scheme is turned off; the listener would accept nobody")
+    else:
+        raise ConfigError(f"{where}: field 'auth': expected basic, ntlm, a list of scheme names or a mapping, "
+                          f"got {type(value).__name__}")
+    return auth.scheme(names[0]).client_transport, names
 
 
 def _password(value: object, where: str) -> str:
@@ -190,10 +249,30 @@ def _expand(index: int, raw: Mapping[str, object], defaults: Mapping[str, object
     return entries
 
 
+def _ssh_fields(values: Mapping[str, object], where: str) -> tuple[str, str]:
+    """``auth`` (publickey | password) and ``default_shell`` of a ``connection: ssh`` host."""
+    for name in ("transport", "certificate"):
+        if name in values:
+            raise ConfigError(f"{where}: field '{name}': not for connection ssh (an OpenSSH listener has no WinRM transport)")
+    kind = _choice(values.get("auth", SSH_AUTH_KINDS[0]), SSH_AUTH_KINDS, where, "auth")
+    return kind, _choice(values.get("default_shell", DEFAULT_SHELLS[0]), DEFAULT_SHELLS, where, "default_shell")
+
+
 def _resolve(entry: _Entry, library: ProfileLibrary) -> HostSpec:
     where, values = entry.where, entry.values
-    transport = _choice(values.get("transport", HTTP), TRANSPORTS, where, "transport")
-    auth_kind = _choice(values.get("auth", auth.BASIC), auth.KINDS, where, "auth")
+    connection = _choice(values.get("connection", WINRM), CONNECTIONS, where, "connection")
+    default_shell = DEFAULT_SHELLS[0]
+    if connection == SSH:
+        transport = HTTP
+        auth_kind, auth_schemes = _ssh_fields(values, where)[0], ()
+        default_shell = _ssh_fields(values, where)[1]
+    else:
+        if "default_shell" in values:
+            raise ConfigError(f"{where}: field 'default_shell': only for connection ssh (this host uses {connection})")
+        transport = _choice(values.get("transport", HTTP), TRANSPORTS, where, "transport")
+        auth_kind, auth_schemes = _auth(values.get("auth", auth.BASIC), where)
+        if "certificate" in auth_schemes and transport != HTTPS:
+            raise ConfigError(f"{where}: field 'auth': certificate authentication needs transport https (this host uses {transport})")
     certificate = certs.VALID
     if "certificate" in values:
         if transport != HTTPS:
@@ -227,7 +306,8 @@ def _resolve(entry: _Entry, library: ProfileLibrary) -> HostSpec:
         expect = dict(_mapping(values["expect"], where, "expect"))
     return HostSpec(name=entry.name, auth=auth_kind, transport=transport, username=username, password=password,
                     address=address, port=port, cim=cim, certificate=certificate, listen=listen,
-                    profile=profile_name, expect=expect, fault=fault)
+                    profile=profile_name, expect=expect, fault=fault, auth_schemes=auth_schemes, connection=connection,
+                    default_shell=default_shell)
 
 
 def _allocate(hosts: list[HostSpec], wheres: list[str], first_address: str) -> None:
@@ -238,7 +318,8 @@ def _allocate(hosts: list[HostSpec], wheres: list[str], first_address: str) -> N
         if not host.address:
             host.address = next(pool) if host.listen == LOOPBACK else "127.0.0.1"
         if host.port < 0:
-            host.port = DEFAULT_PORTS[host.transport] if host.listen == LOOPBACK else 0
+            default = SSH_PORT if host.connection == SSH else DEFAULT_PORTS[host.transport]
+            host.port = default if host.listen == LOOPBACK else 0
     seen: dict[tuple[str, int], str] = {}
     for host, where in zip(hosts, wheres):
         key = (host.address, host.port)
@@ -251,12 +332,27 @@ def _check_ntlm_credentials(hosts: list[HostSpec], wheres: list[str]) -> None:
     """The NTLM acceptor has one credential store: one password per user name."""
     passwords: dict[str, tuple[str, str]] = {}
     for host, where in zip(hosts, wheres):
-        if host.auth != auth.NTLM:
+        if auth.NEGOTIATE not in host.auth_schemes:
             continue
         known = passwords.setdefault(host.username.lower(), (host.password, host.name))
         if known[0] != host.password:
             raise ConfigError(f"{where}: field 'password': NTLM hosts that share the user name {host.username!r} must share "
                               f"its password (differs from {known[1]})")
+
+
+def _check_shared_credentials(hosts: list[HostSpec], wheres: list[str]) -> None:
+    """The Kerberos realm and CredSSP's inner NTLM also have one password per user name; a realm password has no '"'."""
+    for scheme_name, label in (("kerberos", "Kerberos"), ("credssp", "CredSSP")):
+        passwords: dict[str, tuple[str, str]] = {}
+        for host, where in zip(hosts, wheres):
+            if scheme_name not in host.auth_schemes:
+                continue
+            if scheme_name == "kerberos" and '"' in host.password:
+                raise ConfigError(f"{where}: field 'password': a Kerberos user's password cannot hold '\"' (kadmin.local's quoting)")
+            known = passwords.setdefault(host.username.lower(), (host.password, host.name))
+            if known[0] != host.password:
+                raise ConfigError(f"{where}: field 'password': {label} hosts that share the user name {host.username!r} must "
+                                  f"share its password (differs from {known[1]})")
 
 
 def parse_fleet(data: object, source: str = "fleet", *, profiles_dir: str | Path | None = None,
@@ -295,6 +391,7 @@ def parse_fleet(data: object, source: str = "fleet", *, profiles_dir: str | Path
     wheres = [entry.where for entry in entries]
     _allocate(hosts, wheres, first_address)
     _check_ntlm_credentials(hosts, wheres)
+    _check_shared_credentials(hosts, wheres)
     return FleetSpec(hosts, source, library.directory)
 
 

@@ -4,50 +4,46 @@
 
 All hosts are in group ``windows``; hosts with no fault are also in
 ``winsim_healthy``, the others in ``winsim_faulty`` and ``winsim_fault_<kind>``.
-Each host carries its connection variables and, for tests, ``winsim_profile``,
-``winsim_fault`` and ``winsim_expect`` (the profile's ``expect`` block).
+Each host carries its connection variables (``ansible_winrm_transport``: the client
+transport of the host's preferred scheme) and, for tests, ``winsim_profile``,
+``winsim_fault``, ``winsim_expect`` (the profile's ``expect`` block) and ``winsim_auth``
+(every scheme its listener offers). The variables per connection and
+authentication (winrm, psrp, ssh; Kerberos, CredSSP, certificates) are :func:`winsim.fleet.connections.inventory_vars`'s.
 The file holds the hosts' passwords, so it is written with mode 0600.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
-from winsim.fleet.fleet import HTTPS, HostSpec
+from winsim.fleet import connections
+from winsim.fleet.fleet import HostSpec
 
 
-def host_vars(host: HostSpec, address: str, port: int, ca_file: Path | None) -> dict[str, object]:
-    """Connection and test variables of one host."""
-    variables: dict[str, object] = {
-        "ansible_connection": "winrm",
-        "ansible_host": address,
-        "ansible_port": port,
-        "ansible_winrm_scheme": host.transport,
-        "ansible_winrm_transport": host.auth,
-        "ansible_user": host.username,
-        "ansible_password": host.password,
-    }
-    if host.transport == HTTPS:
-        variables["ansible_winrm_server_cert_validation"] = "validate"
-        if ca_file is not None:
-            variables["ansible_winrm_ca_trust_path"] = str(ca_file)
+def host_vars(host: HostSpec, address: str, port: int, ca_file: Path | None,
+              files: Mapping[str, object] | None = None) -> dict[str, object]:
+    """Connection and test variables of one host (``files``: the fleet's realm, ssh key, known_hosts, client certificates)."""
+    variables = connections.inventory_vars(host, address, port, ca_file, files)
     variables["winsim_profile"] = host.profile
     variables["winsim_fault"] = host.fault_kind
     variables["winsim_expect"] = host.expect
+    variables["winsim_auth"] = list(host.auth_schemes) if host.auth_schemes else [host.auth]
     return variables
 
 
-def build(hosts: list[tuple[HostSpec, str, int]], ca_file: Path | None) -> dict[str, object]:
+def build(hosts: list[tuple[HostSpec, str, int]], ca_file: Path | None,
+          files: Mapping[str, object] | None = None) -> dict[str, object]:
     """Inventory document for (host, bound address, bound port) triples."""
     windows: dict[str, object] = {}
     healthy: dict[str, object] = {}
     faulty: dict[str, object] = {}
     by_fault: dict[str, dict[str, object]] = {}
     for host, address, port in hosts:
-        windows[host.name] = host_vars(host, address, port, ca_file)
+        windows[host.name] = host_vars(host, address, port, ca_file, files)
         if host.fault_kind is None:
             healthy[host.name] = None
         else:

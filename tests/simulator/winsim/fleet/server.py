@@ -29,7 +29,8 @@ import threading
 from pathlib import Path
 
 from winsim.fleet import inventory
-from winsim.fleet.fleet import HTTPS, FleetSpec, HostSpec
+from winsim.fleet.connections import FleetConnections
+from winsim.fleet.fleet import HTTPS, SSH, FleetSpec, HostSpec
 from winsim.fleet.host import SimulatedHost
 from winsim.fleet.stats import FleetStats
 from winsim.net import auth
@@ -69,6 +70,8 @@ class FleetServer:
         self.ca_file: Path | None = None
         self._private_dir: Path | None = None
         self._servers: list[asyncio.base_events.Server] = []
+        #: the Kerberos realm, client certificates and ssh listeners of the fleet (winsim.fleet.connections)
+        self.connections: FleetConnections | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
     # ---- life cycle --------------------------------------------------------------------------------------------
@@ -88,27 +91,35 @@ class FleetServer:
         # Absolute, because the inventory hands the CA path to ansible, which may run from anywhere.
         state = (self.state_dir or self._private_dir).resolve()
         state.mkdir(parents=True, exist_ok=True)
-        ntlm_hosts = [host for host in self.fleet.hosts if host.auth == auth.NTLM]
-        user_file = auth.write_user_file(self._private_dir, [(host.username, host.password) for host in ntlm_hosts]) if ntlm_hosts else None
-        needs_tls = any(host.transport == HTTPS for host in self.fleet.hosts)
+        # Each scheme prepares what its acceptors need for the hosts that offer it (NTLM: its credential file).
+        scheme_settings = auth.prepare_fleet([(host.auth_schemes, host.username, host.password) for host in self.fleet.hosts],
+                                             self._private_dir)
+        needs_tls = any(host.transport == HTTPS and host.connection != SSH for host in self.fleet.hosts)
         certificates = CertificateSet([host.address for host in self.fleet.hosts]) if needs_tls else None
         contexts: dict[str, ssl.SSLContext] = {}
         if certificates is not None:
             self.ca_file = state / "winsim-ca.pem"
             self.ca_file.write_bytes(certificates.ca.pem)
+        # A KDC for Kerberos hosts, client certificates for certificate hosts, a key pair for ssh hosts.
+        self.connections = FleetConnections(self.fleet.hosts, state)
+        self.connections.prepare(scheme_settings, certificates.ca if certificates is not None else None)
         _raise_file_limit(len(self.fleet.hosts) * 4 + 256)
         for spec in self.fleet.hosts:
             certificate = certificates.certificate(spec.certificate) if certificates and spec.transport == HTTPS else None
-            host = SimulatedHost(spec, self.stats.for_host(spec.name), user_file=user_file, certificate=certificate)
+            host = SimulatedHost(spec, self.stats.for_host(spec.name), scheme_settings=scheme_settings, certificate=certificate)
             self.hosts[spec.name] = host
             if not spec.listening:
                 if spec.port == 0:
                     host.bound(_closed_port(spec.address))
                 continue
+            if spec.connection == SSH:
+                host.bound(await self.connections.start_ssh(host))
+                continue
             context = None
             if certificate is not None:
                 if spec.certificate not in contexts:
                     contexts[spec.certificate] = certificate.ssl_context(self._private_dir, spec.certificate)
+                    self.connections.tls_context(contexts[spec.certificate], certificates.ca.pem)
                 context = contexts[spec.certificate]
             server = await asyncio.start_server(
                 lambda reader, writer, host=host: self._serve(host, reader, writer),
@@ -123,9 +134,12 @@ class FleetServer:
         self.control_url = f"http://127.0.0.1:{self.control_port}"
 
     async def stop(self) -> None:
-        """Close every listener and open connection; remove the private directory (keys, NTLM user file)."""
+        """Close every listener and open connection; remove the private directory (keys, the schemes' files)."""
         for server in self._servers:
             server.close()
+        if self.connections is not None:
+            # ssh listeners, and the KDC (ended by its PID).
+            await self.connections.stop()
         for task in list(self._connections):
             task.cancel()
         if self._connections:
@@ -154,7 +168,12 @@ class FleetServer:
 
     def inventory_document(self) -> dict[str, object]:
         triples = [(host.spec, host.address, host.port) for host in self.hosts.values()]
-        return inventory.build(triples, self.ca_file)
+        return inventory.build(triples, self.ca_file, self.connections.files() if self.connections else None)
+
+    @property
+    def client_env(self) -> dict[str, str]:
+        """Environment a client process needs for this fleet (``KRB5_CONFIG`` of its Kerberos realm); the ready file's ``env``."""
+        return self.connections.client_env if self.connections is not None else {}
 
     def hosts_document(self) -> dict[str, object]:
         return {name: {"endpoint": host.endpoint, "listening": host.spec.listening, "fault": host.spec.fault_kind}
@@ -174,7 +193,9 @@ class FleetServer:
             raw_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = writer.get_extra_info("peername")
         client_ip = peer[0] if peer else "127.0.0.1"
-        connection = host.auth.connection()
+        ssl_object = writer.get_extra_info("ssl_object")
+        # The client certificate (certificate authentication maps it to an account), if the client sent one.
+        connection = host.auth.connection(ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None)
         try:
             while True:
                 try:

@@ -123,10 +123,12 @@ def _version_guard(script: str, ctx: HostContext) -> ProcessOutput:
             message = message.replace(needle, value)
         exit_match = re.search(r"\bexit\s+(\d+)", body, re.IGNORECASE)
         code = int(exit_match.group(1)) if exit_match else 1
-        if re.search(r"\[Console\]::Error\.Write(Line)?\(", body, re.IGNORECASE):
-            return ProcessOutput(stderr=message + "\r\n", exit_code=code)
-        if re.search(r"\bWrite-(Output|Host)\b", body, re.IGNORECASE):
-            return ProcessOutput(stdout=message + "\r\n", exit_code=code)
+        to_console = re.search(r"\[Console\]::Error\.Write(Line)?\(", body, re.IGNORECASE)
+        to_output = re.search(r"\bWrite-(Output|Host)\b", body, re.IGNORECASE)
+        if to_console or to_output:
+            # [Console]::Error is raw text on powershell.exe's stderr; the psrp front door drops it (winsim.psrp.runspace).
+            return ProcessOutput(stdout=message + "\r\n" if to_output else "", stderr=message + "\r\n" if to_console else "",
+                                 exit_code=code)
         line_number = script.count("\n", 0, match.start()) + 1
         record = clixml.write_error(message, body.strip(), line_number, 1, len(message))
         return ProcessOutput(stderr=clixml.document([record]), exit_code=code)

@@ -12,6 +12,13 @@ The decoded script (with what came on stdin) is offered to the programs
 registered in :mod:`winsim.windows.handlers` (the collector personality, and any
 module loaded with ``winsim serve --handlers``); a script none of them claims
 goes to the small statement interpreter (:mod:`winsim.windows.powershell`).
+
+Every other command line is run by the cmd.exe emulation (:mod:`winsim.windows.cmd`):
+``cmd.exe /c echo hi`` (WinRS wraps it in ``cmd.exe /c`` once more), ``echo hi``,
+``type x | PowerShell ... -Command -``, ``set``, ``exit 3``. A PowerShell command inside a
+cmd line (after ``|``, ``&&``, in ``cmd /c``) comes back here through the ``external``
+callback. Each process gets its shell's environment and working directory
+(:class:`~winsim.windows.results.ProcessEnv`).
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ import re
 from dataclasses import dataclass
 
 from winsim.fleet import faults
-from winsim.windows import handlers, powershell
-from winsim.windows.results import HostContext, ProcessOutput
+from winsim.windows import cmd, handlers, powershell
+from winsim.windows.results import HostContext, ProcessEnv, ProcessOutput
 
 CMD_LINE_LIMIT = 8191
 CREATE_PROCESS_LIMIT = 32767
 _POWERSHELL_NAMES = ("powershell", "powershell.exe", "pwsh", "pwsh.exe")
+#: powershell.exe parameters that take a value (the next word is not the command): name, shortest prefix
+_VALUE_OPTIONS = (("executionpolicy", 2), ("outputformat", 2), ("inputformat", 2), ("windowstyle", 1), ("version", 1),
+                  ("psconsolefile", 2), ("configurationname", 4), ("settingsfile", 2), ("workingdirectory", 2))
 
 
 @dataclass
@@ -78,29 +88,34 @@ def parse(command: str, arguments: list[str]) -> Invocation:
         if _option_matches(token, "file", 1):
             invocation.error = "The -File parameter is not supported by this simulated host."
             return invocation
+        if token == "-":
+            break
+        if token[:1] not in "-/":
+            # The first word that is not a parameter starts the command (``powershell.exe Write-Host hi``).
+            invocation.script = " ".join(tokens[index:])
+            return invocation
+        if any(_option_matches(token, name, shortest) for name, shortest in _VALUE_OPTIONS):
+            index += 1
         index += 1
     invocation.script_from_stdin = True
     return invocation
 
 
-def _run_cmd(invocation: Invocation, ctx: HostContext) -> ProcessOutput:
-    """A cmd.exe command line (pywinrm ``run_cmd``)."""
-    line = invocation.command_line
-    word = invocation.program.lower()
-    if word in ("hostname", "hostname.exe"):
-        return ProcessOutput(stdout=ctx.name + "\r\n")
-    if word == "echo":
-        return ProcessOutput(stdout=line[5:] + "\r\n")
-    if word == "whoami":
-        return ProcessOutput(stdout=f"{ctx.name.lower()}\\{ctx.username.lower()}\r\n")
-    if word == "ver":
-        version = str(ctx.cim.classes["SoftwareLicensingService"].rows[0].get("Version") or "10.0")
-        return ProcessOutput(stdout=f"\r\nMicrosoft Windows [Version {version}]\r\n")
-    exit_match = re.match(r"^exit(?:\s+/b)?(?:\s+(-?\d+))?$", line, re.IGNORECASE)
-    if exit_match:
-        return ProcessOutput(exit_code=int(exit_match.group(1) or 0))
-    return ProcessOutput(stderr=f"'{invocation.program}' is not recognized as an internal or external command,\r\n"
-                                "operable program or batch file.\r\n", exit_code=1)
+def _external(ctx: HostContext) -> cmd.External:
+    """What cmd.exe finds on the PATH of this host: PowerShell (and through it, the handlers)."""
+    def external(text: str, stdin: str, env: ProcessEnv) -> ProcessOutput | None:
+        word, rest = cmd.first_word(text)
+        if cmd.program_name(word) not in _POWERSHELL_NAMES:
+            return None
+        arguments = rest.split()
+        invocation = parse(word.strip('"'), arguments)
+        return _run_powershell(invocation, ctx, stdin=stdin, env=env)
+    return external
+
+
+def run_cmd_line(line: str, ctx: HostContext, env: ProcessEnv, *, stdin: str = "") -> ProcessOutput:
+    """``cmd.exe /c <line>`` on the host (PowerShell found on its PATH)."""
+    return cmd.run(line, ctx, env, stdin=stdin, external=_external(ctx))
 
 
 def _run_posix(invocation: Invocation, ctx: HostContext) -> ProcessOutput:
@@ -117,20 +132,26 @@ def command_line_limit(skip_cmd_shell: bool) -> int:
     return CREATE_PROCESS_LIMIT if skip_cmd_shell else CMD_LINE_LIMIT
 
 
-def run(invocation: Invocation, ctx: HostContext, *, stdin: str = "", skip_cmd_shell: bool = False) -> ProcessOutput:
-    """Run a parsed command on the host; ``stdin`` is the script for ``-Command -``."""
+def run(invocation: Invocation, ctx: HostContext, *, stdin: str = "", skip_cmd_shell: bool = False,
+        env: ProcessEnv | None = None) -> ProcessOutput:
+    """Run a parsed command on the host; ``stdin`` is the script for ``-Command -``; ``env``: the shell's."""
     if len(invocation.command_line) > command_line_limit(skip_cmd_shell):
         return ProcessOutput(stderr="The command line is too long.\r\n", exit_code=1)
     if ctx.has_fault(faults.NOT_WINDOWS):
         return _run_posix(invocation, ctx)
+    env = env if env is not None else ctx.process_env()
     if not invocation.is_powershell:
-        return _run_cmd(invocation, ctx)
+        return run_cmd_line(invocation.command_line, ctx, env, stdin=stdin)
+    return _run_powershell(invocation, ctx, stdin=stdin, env=env)
+
+
+def _run_powershell(invocation: Invocation, ctx: HostContext, *, stdin: str, env: ProcessEnv) -> ProcessOutput:
     if invocation.error:
         return ProcessOutput(stderr=invocation.error + "\r\n", exit_code=1)
     script = stdin if invocation.script_from_stdin else invocation.script or ""
-    request = handlers.ScriptRequest(invocation.command_line, script, stdin)
+    request = handlers.ScriptRequest(invocation.command_line, script, stdin, dict(env.variables), env.working_directory)
     found = handlers.find(request)
     if found is not None:
         handler, matched = found
         return handler.run(request, ctx, matched)
-    return powershell.run_script(script, ctx)
+    return powershell.run_script(script, ctx, env=env, run_cmd=lambda line, data, process: run_cmd_line(line, ctx, process, stdin=data))

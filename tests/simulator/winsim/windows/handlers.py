@@ -27,8 +27,8 @@ import hashlib
 import importlib
 import importlib.util
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -46,6 +46,9 @@ class ScriptRequest:
     script: str
     #: everything the client sent on stdin (ansible's module payload arrives here beside a bootstrap script)
     stdin: str
+    #: the process's environment block (the shell's rsp:Environment included) and working directory
+    environment: Mapping[str, str] = field(default_factory=dict)
+    working_directory: str = "C:\\Windows\\system32"
 
 
 Matcher = Callable[[ScriptRequest], object]

@@ -50,6 +50,10 @@ CODE_QUOTA_MAX_SHELLS = 2150859173  # 0x803381A5
 CODE_QUOTA_MAX_OPERATIONS = 2150859174  # 0x803381A6
 CODE_ACTION_NOT_SUPPORTED = 2150858774  # 0x80338016
 CODE_SCHEMA_VALIDATION = 2150858817  # 0x80338041
+CODE_INVALID_PARAMETER = 87  # ERROR_INVALID_PARAMETER
+CODE_E_ACCESSDENIED = 2147942405  # 0x80070005 as an HRESULT
+#: The WinRS cmd plug-in, as it names itself in f:ProviderFault (test_winrs_fail_poll_process.yml).
+SHELL_CMD_PLUGIN = ("Shell cmd plugin", r"%systemroot%\system32\winrscmd.dll")
 
 _DURATION = re.compile(r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 
@@ -87,6 +91,8 @@ class WsmanFault(Exception):
     fault_detail: str | None = None
     wmi_error_code: int | None = None
     machine: str = "localhost"
+    #: (provider, path) of the WinRS plug-in that raised it: the message is wrapped in f:ProviderFault
+    provider: tuple[str, str] | None = None
 
     def __str__(self) -> str:
         return f"{self.subcode}: {self.reason.strip()}"
@@ -99,7 +105,7 @@ def fault_unknown_shell(shell_id: str) -> WsmanFault:
     return WsmanFault("s:Sender", "w:InvalidSelectors",
                       "The WS-Management service cannot process the request because the request contained invalid "
                       "selectors for the resource. ", CODE_INVALID_SELECTORS, text,
-                      "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidValue")
+                      "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors")
 
 
 def fault_unknown_command() -> WsmanFault:
@@ -119,6 +125,19 @@ def fault_timed_out() -> WsmanFault:
 
 def fault_access_denied() -> WsmanFault:
     return WsmanFault("s:Sender", "w:AccessDenied", "Access is denied. ", CODE_ACCESS_DENIED, "Access is denied. ")
+
+
+def fault_invalid_parameter() -> WsmanFault:
+    """A Receive (or Signal, Send) that names no CommandId: the cmd plug-in's ERROR_INVALID_PARAMETER."""
+    return WsmanFault("s:Sender", "w:InvalidParameter", "The parameter is incorrect. ", CODE_INVALID_PARAMETER,
+                      "The parameter is incorrect. ", "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InvalidValue",
+                      provider=SHELL_CMD_PLUGIN)
+
+
+def fault_command_access_denied() -> WsmanFault:
+    """The cmd plug-in could not start the process: E_ACCESSDENIED as w:InternalError."""
+    return WsmanFault("s:Receiver", "w:InternalError", "Access is denied. ", CODE_E_ACCESSDENIED, "Access is denied. ",
+                      provider=SHELL_CMD_PLUGIN)
 
 
 def fault_quota_operations(limit: int = 1500) -> WsmanFault:
@@ -159,6 +178,7 @@ class WsmanRequest:
     action: str
     message_id: str
     resource_uri: str = ""
+    to: str = ""
     shell_id: str | None = None
     operation_timeout: float = 60.0
     max_envelope_size: int = 153600
@@ -190,6 +210,7 @@ def parse_request(data: bytes) -> WsmanRequest:
         raise fault_schema("the header lacks a:Action or a:MessageID")
     request = WsmanRequest(action=action, message_id=message_id)
     request.resource_uri = (header.findtext(_tag(NS_WSMAN, "ResourceURI")) or "").strip()
+    request.to = (header.findtext(_tag(NS_ADDRESSING, "To")) or "").strip()
     request.operation_timeout = parse_duration(header.findtext(_tag(NS_WSMAN, "OperationTimeout")), 60.0)
     try:
         request.max_envelope_size = int((header.findtext(_tag(NS_WSMAN, "MaxEnvelopeSize")) or "153600").strip())
@@ -226,8 +247,11 @@ def fault_envelope(fault: WsmanFault, relates_to: str | None) -> bytes:
     if fault.fault_detail:
         detail += f"<w:FaultDetail>{escape(fault.fault_detail)}</w:FaultDetail>"
     if fault.wsman_code is not None:
+        message = escape(fault.message or fault.reason)
+        if fault.provider is not None:
+            message = f"<f:ProviderFault provider={quoteattr(fault.provider[0])} path={quoteattr(fault.provider[1])}>{message}</f:ProviderFault>"
         detail += (f'<f:WSManFault xmlns:f="{NS_WSMANFAULT}" Code="{fault.wsman_code}" Machine={quoteattr(fault.machine)}>'
-                   f"<f:Message>{escape(fault.message or fault.reason)}</f:Message></f:WSManFault>")
+                   f"<f:Message>{message}</f:Message></f:WSManFault>")
     if fault.wmi_error_code is not None:
         detail += (
             f'<p:MSFT_WmiError b:IsCIM_Error="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -261,6 +285,9 @@ class ShellInfo:
     idle_timeout: str = "PT7200.000S"
     input_streams: str = "stdin"
     output_streams: str = "stdout stderr"
+    #: rsp:Environment as requested (name, value); echoed with backslashes dropped from the names, as Windows does
+    environment: list[tuple[str, str]] = field(default_factory=list)
+    working_directory: str | None = None
 
 
 def create_response(request: WsmanRequest, shell: ShellInfo) -> bytes:
@@ -270,12 +297,28 @@ def create_response(request: WsmanRequest, shell: ShellInfo) -> bytes:
         f"</w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>"
         f'<rsp:Shell xmlns:rsp="{NS_SHELL}"><rsp:ShellId>{shell.shell_id}</rsp:ShellId>'
         f"<rsp:ResourceUri>{RESOURCE_CMD}</rsp:ResourceUri><rsp:Owner>{escape(shell.owner)}</rsp:Owner>"
-        f"<rsp:ClientIP>{escape(shell.client_ip)}</rsp:ClientIP><rsp:IdleTimeOut>{shell.idle_timeout}</rsp:IdleTimeOut>"
+        f"<rsp:ClientIP>{escape(shell.client_ip)}</rsp:ClientIP>{_shell_options(shell)}<rsp:IdleTimeOut>{shell.idle_timeout}</rsp:IdleTimeOut>"
         f"<rsp:InputStreams>{escape(shell.input_streams)}</rsp:InputStreams>"
         f"<rsp:OutputStreams>{escape(shell.output_streams)}</rsp:OutputStreams>"
         f"<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity></rsp:Shell>"
     )
     return envelope(ACTION_CREATE + "Response", request.message_id, body)
+
+
+def _shell_options(shell: ShellInfo) -> str:
+    text = ""
+    if shell.environment:
+        variables = "".join(f'<rsp:Variable Name={quoteattr(name.replace(chr(92), ""), {chr(34): "&quot;"})}>'
+                            f'{escape(value, {chr(34): "&quot;"})}</rsp:Variable>' for name, value in shell.environment)
+        text += f"<rsp:Environment>{variables}</rsp:Environment>"
+    if shell.working_directory is not None:
+        text += f"<rsp:WorkingDirectory>{escape(shell.working_directory)}</rsp:WorkingDirectory>"
+    return text
+
+
+def format_duration(seconds: float) -> str:
+    """An xs:duration the way Windows echoes IdleTimeOut: ``PT60.000S``."""
+    return f"PT{seconds:.3f}S"
 
 
 def command_response(request: WsmanRequest, command_id: str) -> bytes:
@@ -304,7 +347,7 @@ def receive_response(request: WsmanRequest, command_id: str, chunks: list[tuple[
         parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{STATE_DONE}">'
                      f"<rsp:ExitCode>{exit_code}</rsp:ExitCode></rsp:CommandState>")
     else:
-        parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{STATE_RUNNING}"/>')
+        parts.append(f'<rsp:CommandState CommandId="{command_id}" State="{STATE_RUNNING}"></rsp:CommandState>')
     body = "<rsp:ReceiveResponse>" + "".join(parts) + "</rsp:ReceiveResponse>"
     return envelope(ACTION_RECEIVE + "Response", request.message_id, body)
 
