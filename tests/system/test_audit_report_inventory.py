@@ -292,3 +292,45 @@ def test_a_bad_report_names_the_file(collections_path, collection, tmp_path, kin
                  ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED="true")
     assert failed.returncode != 0
     assert expected in " ".join(failed.stderr.split()), failed.stderr
+
+
+# --- the demo's own report as an inventory ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory, collections_path):
+    """The report of a real audit of the demo fleet (tests/fleets/demo.yml) through the role."""
+    from conftest import ROOT, run_playbook, start_fleet  # pylint: disable=import-outside-toplevel
+
+    work = tmp_path_factory.mktemp("demo_report_inventory")
+    fleet = start_fleet(yaml.safe_load((ROOT / "tests" / "fleets" / "demo.yml").read_text(encoding="utf-8")), work / "fleet")
+    try:
+        audit = run_playbook(collections_path, fleet.inventory, ROOT / "playbooks" / "audit.yml", "--forks", "20",
+                             extra_vars={"license_audit_report_dir": str(work / "reports")})
+    finally:
+        fleet.stop()
+    assert audit.returncode == 0, audit.stdout[-3000:] + audit.stderr[-3000:]
+    config = work / "demo.audit_report.yml"
+    config.write_text(yaml.safe_dump({"plugin": "licensing.windows.audit_report", "path": "reports/license-audit.json"}),
+                      encoding="utf-8")
+    (work / "fix.yml").write_text(yaml.safe_dump(PLAYBOOK, sort_keys=False), encoding="utf-8")
+    report = json.loads((work / "reports" / "license-audit.json").read_text(encoding="utf-8"))
+    return SimpleNamespace(dir=work, config=config, playbook=work / "fix.yml",
+                           by_status={status: {host["host"] for host in report["hosts"] if host["status"] == status}
+                                      for status in ("compliant", "noncompliant", "unknown")})
+
+
+def test_the_demo_report_builds_the_status_groups(collections_path, demo_report):
+    result = run(collections_path, ["ansible-inventory", "-i", str(demo_report.config), "--graph"], demo_report.dir)
+    assert result.returncode == 0, result.stderr
+    groups = graph_groups(result.stdout)
+    for status, hosts in demo_report.by_status.items():
+        assert hosts, status  # the demo fleet has hosts of every status
+        assert groups.get(f"license_{status}") == hosts, (status, result.stdout)
+
+
+def test_a_playbook_limited_to_license_noncompliant_runs_on_exactly_the_demo_s_noncompliant_hosts(collections_path, demo_report):
+    result = run(collections_path, ["ansible-playbook", "-i", str(demo_report.config), str(demo_report.playbook),
+                                    "--limit", "license_noncompliant"],
+                 demo_report.dir, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert recap_hosts(result.stdout) == demo_report.by_status["noncompliant"]
