@@ -26,7 +26,8 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet
 # The two places where `make test` adapts to the machine it runs on; nothing else does.
 #
 # SYSTEM_PACKAGES=auto|no: the Debian packages the tests need (Chromium for the HTML report,
-# promtool and node_exporter for the metrics, shellcheck for sanity) are installed when missing
+# promtool and node_exporter for the metrics, OpenSSH's client and MIT Kerberos for the
+# connection tests, shellcheck for sanity) are installed when missing
 # if this runs as root with apt-get, as on a fresh CI machine; `no` only lists what is missing.
 SYSTEM_PACKAGES ?= auto
 export SYSTEM_PACKAGES
@@ -34,7 +35,12 @@ export SYSTEM_PACKAGES
 DEBIAN_PACKAGES := chromium:chromium:the-HTML-report-test \
                    shellcheck:shellcheck:the-shellcheck-sanity-test \
                    promtool:prometheus:the-Prometheus-textfile-test \
-                   prometheus-node-exporter:prometheus-node-exporter:the-Prometheus-textfile-test
+                   prometheus-node-exporter:prometheus-node-exporter:the-Prometheus-textfile-test \
+                   ssh:openssh-client:the-ssh-connection-tests \
+                   krb5kdc:krb5-kdc:the-Kerberos-tests \
+                   kadmin.local:krb5-admin-server:the-Kerberos-tests \
+                   kinit:krb5-user:the-Kerberos-tests \
+                   krb5-config:libkrb5-dev:building-the-Kerberos-clients
 #
 # ANSIBLE_TEST_GET_PIP=standin|download: ansible-test bootstraps pip in its virtual environments
 # with get-pip.py from bootstrap.pypa.io (ansible/ansible#77304), which a machine that reaches
@@ -66,7 +72,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt tests/simulator/py
 	$(PIP) -e tests/simulator
 	touch $@
 
-$(VENV)/.tools-installed: $(VENV)/.dev-installed requirements-tools.txt
+# After system-deps: the Kerberos clients in requirements-tools.txt build against libkrb5-dev.
+$(VENV)/.tools-installed: $(VENV)/.dev-installed requirements-tools.txt | system-deps
 	$(PIP) -r requirements-tools.txt
 	touch $@
 
@@ -100,7 +107,7 @@ shellcheck:
 test-unit: venv collections
 	$(BIN)/python -m pytest -q tests/unit
 
-test-simulator: venv collections
+test-simulator: tools-venv collections
 	$(BIN)/python -m pytest -q tests/simulator/tests
 
 test-integration: venv collections

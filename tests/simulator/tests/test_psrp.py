@@ -167,3 +167,14 @@ def test_exit_code_with_exit_statement_is_should_exit_else_failure():
     assert runspace.from_process_output("Write-Error boom", failing).failure is not None
     exited = runspace.from_process_output("Write-Error boom; exit 1", failing)
     assert (exited.should_exit, exited.failure, len(exited.errors)) == (1, None, 1)
+
+
+def test_a_slow_host_times_out_receives_until_its_output_is_ready(builder, start_sim):
+    sim = _start(builder, start_sim, fault="slow", fault_options={"seconds": 2.5})
+    host = PSHost(None, None, False, "Ansible PSRP Host", None, PSHostUserInterface(), None)
+    with RunspacePool(_wsman(sim, operation_timeout=1, read_timeout=10), host=host) as pool:
+        pipeline = PowerShell(pool)
+        pipeline.add_script("hostname")
+        assert [str(item) for item in pipeline.invoke()] == ["ps-1"]
+    # pypsrp retries a pipeline Receive that answers w:TimedOut (not one on the pool).
+    assert sim.stats.for_host("ps-1").faults["w:TimedOut"] >= 2
