@@ -12,6 +12,7 @@ together with the inventory that knows the hosts' addresses.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import re
 import subprocess
@@ -20,27 +21,24 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from conftest import BIN, ansible_env
+from conftest import BIN, ROOT, ansible_env
 
 GENERATED = "2026-11-21T10:30:00Z"
 BASELINE_GENERATED = "2026-11-20T10:00:00Z"
 DAY = 1440
 
 
-def facts(method="digital_license", digital=True, status="licensed", **extra) -> dict:
-    base = {
-        "collected_at": "2026-11-21T10:00:00Z",
-        "license_status": status,
-        "license_status_reason": "0x00000000",
-        "activation": {"method": method, "digital_license": digital},
-        "product": {"channel": "retail", "partial_product_key": "3V66T", "edition": "Professional"},
-        "os": {"caption": "Microsoft Windows 11 Pro", "is_server": False},
-        "grace_remaining_minutes": 0,
-        "grace_expires_at": None,
-        "firmware_key": {"present": False},
-    }
-    base.update(extra)
-    return {"changed": False, "ansible_facts": {"windows_license": base}}
+
+def _load_sample_results():
+    # The unit tests' sample results (no import of the collection), loaded by path: this tree is not a package.
+    path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"
+    spec = importlib.util.spec_from_file_location("licensing_windows_sample_results", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+facts = _load_sample_results().registered_facts
 
 
 # What the hosts' license_facts tasks returned tonight.
@@ -299,10 +297,15 @@ def test_a_bad_report_names_the_file(collections_path, collection, tmp_path, kin
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory, collections_path):
     """The report of a real audit of the demo fleet (tests/fleets/demo.yml) through the role."""
-    from conftest import ROOT, run_playbook, start_fleet  # pylint: disable=import-outside-toplevel
+    from conftest import run_playbook, start_fleet  # pylint: disable=import-outside-toplevel
 
     work = tmp_path_factory.mktemp("demo_report_inventory")
-    fleet = start_fleet(yaml.safe_load((ROOT / "tests" / "fleets" / "demo.yml").read_text(encoding="utf-8")), work / "fleet")
+    demo = yaml.safe_load((ROOT / "tests" / "fleets" / "demo.yml").read_text(encoding="utf-8"))
+    # On ephemeral ports of 127.0.0.1, so that it never collides with a `make demo` running beside it.
+    demo.setdefault("defaults", {})["listen"] = "ephemeral"
+    for host in demo["hosts"]:
+        host.pop("listen", None)
+    fleet = start_fleet(demo, work / "fleet")
     try:
         audit = run_playbook(collections_path, fleet.inventory, ROOT / "playbooks" / "audit.yml", "--forks", "20",
                              extra_vars={"license_audit_report_dir": str(work / "reports")})

@@ -13,6 +13,7 @@ installed by `make system-deps`; under CI a missing one fails the test instead o
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -23,6 +24,7 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
+from conftest import ROOT
 from prometheus_client.parser import text_string_to_metric_families
 
 GENERATED = "2026-11-21T10:30:00Z"
@@ -31,20 +33,17 @@ DAY = 1440
 PREFIX = "windows_license_audit_"
 
 
-def facts(method="digital_license", digital=True, status="licensed", **extra) -> dict:
-    base = {
-        "collected_at": "2026-11-21T10:00:00Z",
-        "license_status": status,
-        "license_status_reason": "0x00000000",
-        "activation": {"method": method, "digital_license": digital},
-        "product": {"channel": "retail", "partial_product_key": "3V66T", "edition": "Professional"},
-        "os": {"caption": "Microsoft Windows 11 Pro", "is_server": False},
-        "grace_remaining_minutes": 0,
-        "grace_expires_at": None,
-        "firmware_key": {"present": False},
-    }
-    base.update(extra)
-    return {"changed": False, "ansible_facts": {"windows_license": base}}
+
+def _load_sample_results():
+    # The unit tests' sample results (no import of the collection), loaded by path: this tree is not a package.
+    path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"
+    spec = importlib.util.spec_from_file_location("licensing_windows_sample_results", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+facts = _load_sample_results().registered_facts
 
 
 RESULTS = {

@@ -20,6 +20,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._audit.verdict i
 from ansible_collections.licensing.windows.plugins.plugin_utils._audit.waivers import normalize_waivers
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.model import build_report, load_report
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_json import render_json
+from ansible_collections.licensing.windows.tests.unit.plugins.plugin_utils._report.sample_results import registered_facts as facts
 
 NAME = "licensing.windows.audit_report"
 GENERATED = datetime(2026, 11, 21, 10, 30, tzinfo=timezone.utc)
@@ -29,20 +30,6 @@ STATUS_GROUPS = ("license_compliant", "license_noncompliant", "license_unknown")
 OWN_GROUPS = (*STATUS_GROUPS, "license_waived", "license_regressed")
 
 
-def facts(method="digital_license", digital=True, status="licensed", **extra) -> dict:
-    base = {
-        "collected_at": "2026-11-21T10:00:00Z",
-        "license_status": status,
-        "license_status_reason": "0x00000000",
-        "activation": {"method": method, "digital_license": digital},
-        "product": {"channel": "retail", "partial_product_key": "3V66T", "edition": "Professional"},
-        "os": {"caption": "Microsoft Windows 11 Pro", "is_server": False},
-        "grace_remaining_minutes": 0,
-        "grace_expires_at": None,
-        "firmware_key": {"present": False},
-    }
-    base.update(extra)
-    return {"changed": False, "ansible_facts": {"windows_license": base}}
 
 
 RESULTS = {

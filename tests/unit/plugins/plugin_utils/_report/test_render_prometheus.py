@@ -24,6 +24,7 @@ from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_j
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.render_prometheus import render_prometheus
 from ansible_collections.licensing.windows.plugins.plugin_utils._report.writer import write_reports
 from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import CHANGES, REASONS, STATUSES
+from ansible_collections.licensing.windows.tests.unit.plugins.plugin_utils._report.sample_results import registered_facts as facts
 
 GENERATED = datetime(2026, 11, 21, 10, 30, tzinfo=timezone.utc)
 BASELINE_GENERATED = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
@@ -31,20 +32,6 @@ DAY = 1440
 P = "windows_license_audit_"
 
 
-def facts(method="digital_license", digital=True, status="licensed", **extra) -> dict:
-    base = {
-        "collected_at": "2026-11-21T10:00:00Z",
-        "license_status": status,
-        "license_status_reason": "0x00000000",
-        "activation": {"method": method, "digital_license": digital},
-        "product": {"channel": "retail", "partial_product_key": "3V66T", "edition": "Professional"},
-        "os": {"caption": "Microsoft Windows 11 Pro", "is_server": False},
-        "grace_remaining_minutes": 0,
-        "grace_expires_at": None,
-        "firmware_key": {"present": False},
-    }
-    base.update(extra)
-    return {"changed": False, "ansible_facts": {"windows_license": base}}
 
 
 # Every status; one host in a grace period, one regressed since the baseline, one waived.
