@@ -77,6 +77,7 @@ seealso:
 author:
   - licensing.windows contributors (@licensing-windows)
 extends_documentation_fragment:
+  - licensing.windows.controller_action
   - licensing.windows.policy
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
@@ -86,18 +87,9 @@ attributes:
   action:
     support: full
     details: The module is implemented as an action plugin that runs on the controller.
-  action_group:
-    membership:
-      - licensing.windows.license
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: The module only reads; it runs the same query in check mode.
-  diff_mode:
-    support: none
   facts:
     support: full
   platform:
@@ -422,7 +414,7 @@ ansible_facts:
           elements: dict
           contains:
             name:
-              description: C(Name).
+              description: C(Name) of the add-on.
               type: str
               returned: always
             description:
@@ -430,15 +422,15 @@ ansible_facts:
               type: str
               returned: always
             partial_product_key:
-              description: Last five characters of the add-on key.
+              description: Last five characters of the add-on's key.
               type: str
               returned: always
             license_status:
-              description: License status name.
+              description: License status name of the add-on (for example C(licensed)).
               type: str
               returned: always
             activation_id:
-              description: C(ID).
+              description: C(ID), the activation ID of the add-on's licence.
               type: str
               returned: always
         other_products:
@@ -448,19 +440,19 @@ ansible_facts:
           elements: dict
           contains:
             name:
-              description: C(Name).
+              description: C(Name) of this product.
               type: str
               returned: always
             partial_product_key:
-              description: Last five characters of the key.
+              description: Last five characters of this other product's key.
               type: str
               returned: always
             license_status:
-              description: License status name.
+              description: License status name of this product.
               type: str
               returned: always
             activation_id:
-              description: C(ID).
+              description: C(ID), the activation ID of this product.
               type: str
               returned: always
         os:

@@ -124,6 +124,7 @@ options:
 author:
   - licensing.windows contributors (@licensing-windows)
 extends_documentation_fragment:
+  - licensing.windows.controller_action
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.ACTIONGROUPS
   - ansible.builtin.action_common_attributes.FILES  # upper case: ".files" resolves to the unrelated "files" fragment (mode, owner, ...)
@@ -132,18 +133,9 @@ attributes:
   action:
     support: full
     details: Runs on the controller; the target host is not contacted.
-  action_group:
-    membership:
-      - licensing.windows.license
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
     support: full
     details: In check mode the reports are computed but not written.
-  diff_mode:
-    support: none
   platform:
     platforms: all
   safe_file_operations:

@@ -462,24 +462,23 @@ def _steps_unclassified(facts: FactsView, undecided_digital: bool) -> list[str]:
     ]
 
 
+# The steps for each reason, in report order; each takes the facts and the assessment.
+_STEPS_BY_REASON = (
+    ("not_activated", lambda facts, assessment: _steps_not_activated(facts)),
+    ("not_digital_entitlement", lambda facts, assessment: _steps_not_entitled(facts, assessment.policy)),
+    ("kms_unreachable", lambda facts, assessment: _steps_kms_unreachable(facts)),
+    ("grace_expiring", lambda facts, assessment: _steps_grace(facts, assessment.minutes_left, assessment.threshold_days)),
+    ("evaluation", lambda facts, assessment: _steps_evaluation(facts)),
+    ("kms_host_unexpected", lambda facts, assessment: _steps_kms_unexpected(facts, assessment.policy)),
+    ("kms_validity_anomalous", lambda facts, assessment: _steps_kms_anomalous(facts)),
+    ("unclassified", lambda facts, assessment: _steps_unclassified(facts, assessment.undecided_digital)),
+)
+
+
 def remediation_steps(facts: FactsView, reasons: set[str], assessment: Assessment) -> list[str]:
     """The steps that fix the host, for every reason it has, without repeats."""
-    policy = assessment.policy
     steps: list[str] = []
-    if "not_activated" in reasons:
-        steps += _steps_not_activated(facts)
-    if "not_digital_entitlement" in reasons:
-        steps += _steps_not_entitled(facts, policy)
-    if "kms_unreachable" in reasons:
-        steps += _steps_kms_unreachable(facts)
-    if "grace_expiring" in reasons:
-        steps += _steps_grace(facts, assessment.minutes_left, assessment.threshold_days)
-    if "evaluation" in reasons:
-        steps += _steps_evaluation(facts)
-    if "kms_host_unexpected" in reasons:
-        steps += _steps_kms_unexpected(facts, policy)
-    if "kms_validity_anomalous" in reasons:
-        steps += _steps_kms_anomalous(facts)
-    if "unclassified" in reasons:
-        steps += _steps_unclassified(facts, assessment.undecided_digital)
+    for reason, steps_for in _STEPS_BY_REASON:
+        if reason in reasons:
+            steps += steps_for(facts, assessment)
     return _unique(steps)

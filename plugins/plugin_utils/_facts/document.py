@@ -147,32 +147,27 @@ def _to_string(value, field: str, kind: str) -> str | None:
     return cleaned or None
 
 
-def _to_uint32(value, field: str) -> int | None:
+def _parsed(value, field: str, parse, expected: str):
+    """``value`` read by ``parse`` (null stays None); schema_mismatch naming ``field`` when it cannot be read."""
     if value is None:
         return None
-    number = uint32(value)
-    if number is None:
-        raise _fail(field, "an unsigned 32-bit integer or null", value)
-    return number
+    parsed = parse(value)
+    if parsed is None:
+        raise _fail(field, expected, value)
+    return parsed
+
+
+def _to_uint32(value, field: str) -> int | None:
+    return _parsed(value, field, uint32, "an unsigned 32-bit integer or null")
 
 
 def _to_hresult(value, field: str) -> int | None:
     """HRESULTs arrive as uint32 from CIM, as signed int32 from .NET and as "0x..." strings from the collector."""
-    if value is None:
-        return None
-    number = hresult(value)
-    if number is None:
-        raise _fail(field, "an HRESULT (unsigned 32-bit integer or '0x' + hex digits) or null", value)
-    return number
+    return _parsed(value, field, hresult, "an HRESULT (unsigned 32-bit integer or '0x' + hex digits) or null")
 
 
 def _to_boolean(value, field: str) -> bool | None:
-    if value is None:
-        return None
-    parsed = flag(value)
-    if parsed is None:
-        raise _fail(field, "a boolean or null", value)
-    return parsed
+    return _parsed(value, field, flag, "a boolean or null")
 
 
 def _no_date(moment: datetime) -> datetime | None:

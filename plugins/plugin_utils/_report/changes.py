@@ -65,10 +65,9 @@ def _texts(value, where: str, limit: int) -> list[str]:
 
 def clean_waiver_marking(value, where: str) -> dict | None:
     """A host's ``waiver`` field: null, or what waived the host (or expired for it)."""
+    value = _block(value, where)
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        raise _fail(where, "null or an object", value)
     return {
         "state": _choice(value.get("state"), f"{where}.state", WAIVER_STATES) or "active",
         "ids": _texts(value.get("ids", []), f"{where}.ids", LABEL_MAX_CHARS),
@@ -87,15 +86,26 @@ def clean_host_fields(verdict: Mapping, where: str) -> dict:
     }
 
 
+def _items(value: Mapping, key: str, where: str, what: str) -> list:
+    items = value.get(key, [])
+    if not isinstance(items, (list, tuple)):
+        raise _fail(f"{where}.{key}", f"a list of {what}", items)
+    return list(items)
+
+
+def _block(value, where: str) -> Mapping | None:
+    """A block of a report that is null or an object."""
+    if value is not None and not isinstance(value, Mapping):
+        raise _fail(where, "null or an object", value)
+    return value
+
+
 def clean_baseline_block(value, where: str) -> dict | None:
     """The report's ``baseline`` block: null, or when the baseline was made and the hosts gone since."""
+    value = _block(value, where)
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        raise _fail(where, "null or an object", value)
-    gone = value.get("gone", [])
-    if not isinstance(gone, (list, tuple)):
-        raise _fail(f"{where}.gone", "a list of hosts", gone)
+    gone = _items(value, "gone", where, "hosts")
     return {
         "generated_at": _text(value.get("generated_at"), f"{where}.generated_at", LABEL_MAX_CHARS, nullable=False),
         "source": _text(value.get("source"), f"{where}.source", SUMMARY_MAX_CHARS),
@@ -115,13 +125,10 @@ def _gone_host(value, where: str) -> dict:
 
 def clean_waivers_block(value, where: str) -> dict | None:
     """The report's ``waivers`` block: null, or every waiver with the hosts it waived, and the stale and expired ones."""
+    value = _block(value, where)
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        raise _fail(where, "null or an object", value)
-    entries = value.get("entries", [])
-    if not isinstance(entries, (list, tuple)):
-        raise _fail(f"{where}.entries", "a list of waivers", entries)
+    entries = _items(value, "entries", where, "waivers")
     return {
         "entries": [_waiver_entry(item, f"{where}.entries[{index}]") for index, item in enumerate(entries)],
         "stale": _texts(value.get("stale", []), f"{where}.stale", LABEL_MAX_CHARS),

@@ -17,25 +17,21 @@ import csv
 import io
 
 from ansible_collections.licensing.windows.plugins.plugin_utils._text import REMEDIATION_STEP_MAX_CHARS, clean_text
+from ansible_collections.licensing.windows.plugins.plugin_utils._vocabulary import FACT_KEYS
+
+# The CSV names of the verdict's facts where they differ from FACT_KEYS: a spreadsheet column
+# says what it holds without the facts' context.
+_FACT_COLUMNS = {"method": "activation_method", "os_caption": "os"}
+# The activation comes first, then the other facts in FACT_KEYS order (the columns of 0.1.0).
+_LEADING_FACTS = ("method", "digital_license", "license_status")
+_FACT_ORDER = (*_LEADING_FACTS, *(key for key in FACT_KEYS if key not in _LEADING_FACTS))
 
 COLUMNS = (
     "host",
     "status",
     "reasons",
     "summary",
-    "activation_method",
-    "digital_license",
-    "license_status",
-    "channel",
-    "edition",
-    "os",
-    "is_server",
-    "partial_product_key",
-    "grace_days_remaining",
-    "grace_expires_at",
-    "evaluation_end_date",
-    "kms_host",
-    "firmware_key_present",
+    *(_FACT_COLUMNS.get(key, key) for key in _FACT_ORDER),
     "error_code",
     "error_message",
     "remediation",
@@ -81,19 +77,7 @@ def _row(verdict: dict) -> list[str]:
         "status": verdict["status"],
         "reasons": ";".join(verdict["reasons"]),
         "summary": verdict["summary"],
-        "activation_method": facts["method"],
-        "digital_license": facts["digital_license"],
-        "license_status": facts["license_status"],
-        "channel": facts["channel"],
-        "edition": facts["edition"],
-        "os": facts["os_caption"],
-        "is_server": facts["is_server"],
-        "partial_product_key": facts["partial_product_key"],
-        "grace_days_remaining": facts["grace_days_remaining"],
-        "grace_expires_at": facts["grace_expires_at"],
-        "evaluation_end_date": facts["evaluation_end_date"],
-        "kms_host": facts["kms_host"],
-        "firmware_key_present": facts["firmware_key_present"],
+        **{_FACT_COLUMNS.get(key, key): facts[key] for key in _FACT_ORDER},
         "error_code": error.get("code"),
         "error_message": error.get("message"),
         "remediation": remediation,
