@@ -28,6 +28,8 @@ import re
 import shutil
 import subprocess
 
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import BIN, ansible_env, start_fleet
@@ -90,27 +92,8 @@ _EXPECT = {
     "partial_product_key": ("product", "partial_product_key"), "firmware_key_present": ("firmware_key", "present"),
 }
 
-PLAYBOOK = """
-- name: Collect licensing facts over every connection
-  hosts: windows
-  gather_facts: false
-  tasks:
-    - name: Collect
-      licensing.windows.license_facts:
-      register: collected
-      ignore_errors: true
-      ignore_unreachable: true
-
-- name: Keep every host's result
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Write the results
-      ansible.builtin.copy:
-        dest: "{{ results_file }}"
-        mode: "0600"
-        content: "{{ dict(groups['windows'] | zip(groups['windows'] | map('extract', hostvars, 'collected'))) | to_json }}"
-"""
+# The playbook that collects and keeps every host's result (shared with the other connection test).
+PLAYBOOK = (Path(__file__).resolve().parents[1] / "support" / "collect_results.yml").read_text(encoding="utf-8")
 
 
 def fleet_document() -> dict:

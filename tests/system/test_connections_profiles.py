@@ -44,27 +44,8 @@ FAULT_OPTIONS = {"large_output": {"bytes": 1_200_000}}
 PSRP_UNREACHABLE = {"not_windows": "Microsoft.PowerShell"}
 TIME_KEYS = ("collected_at", "grace_expires_at")
 
-PLAYBOOK = """
-- name: Collect licensing facts on every path
-  hosts: windows
-  gather_facts: false
-  tasks:
-    - name: Collect
-      licensing.windows.license_facts:
-      register: collected
-      ignore_errors: true
-      ignore_unreachable: true
-
-- name: Keep every host's result
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Write the results
-      ansible.builtin.copy:
-        dest: "{{ results_file }}"
-        mode: "0600"
-        content: "{{ dict(groups['windows'] | zip(groups['windows'] | map('extract', hostvars, 'collected'))) | to_json }}"
-"""
+# The playbook that collects and keeps every host's result (shared with the other connection test).
+PLAYBOOK = (Path(__file__).resolve().parents[1] / "support" / "collect_results.yml").read_text(encoding="utf-8")
 
 
 def _fleet() -> dict:

@@ -59,7 +59,7 @@ class SimulatedHost:
         self.stats = stats
         self.certificate = certificate
         namespace_failure, provider_failure = collector.cim_failures(spec.fault)
-        cim = HostCim(spec.name, spec.cim, namespace_failure=namespace_failure, provider_failure=provider_failure)
+        cim = HostCim(spec.name, spec.cim, namespace_failure=namespace_failure, provider_failure=provider_failure, work=stats.work)
         self.context = HostContext(spec.name, spec.username, cim, spec.fault)
         # An ssh host (connection: ssh) has no WS-Management listener: winsim.ssh authenticates it.
         self.auth = None if not spec.auth_schemes else auth.HostAuth(

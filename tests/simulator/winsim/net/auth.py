@@ -361,7 +361,27 @@ def _prepare_ntlm(credentials: Sequence[tuple[str, str]], directory: Path) -> Ma
     return {"user_file": write_user_file(directory, credentials)}
 
 
-class NegotiateAcceptor(Acceptor):
+class SpnegoContextAcceptor(Acceptor):
+    """An acceptor whose pyspnego context (``self._context``) seals and unseals the messages (MS-WSMV 2.2.9.1)."""
+
+    _context = None
+
+    def seal(self, plain: bytes) -> tuple[bytes, bytes]:
+        if self._context is None:
+            raise EncryptionError("no security context")
+        wrapped = self._context.wrap_winrm(plain)
+        return wrapped.header, wrapped.data
+
+    def unseal(self, header: bytes, data: bytes) -> bytes:
+        if self._context is None:
+            raise EncryptionError("no security context")
+        try:
+            return self._context.unwrap_winrm(header, data)
+        except SpnegoError as exc:
+            raise EncryptionError(f"cannot decrypt: {exc}") from None
+
+
+class NegotiateAcceptor(SpnegoContextAcceptor):
     """Negotiate/NTLM over HTTP: a handshake of several round trips, then the connection stays authenticated."""
 
     connection_bound = True
@@ -407,19 +427,6 @@ class NegotiateAcceptor(Acceptor):
         # incomplete without it (pypsrp's default negotiate); raw NTLM has no final token.
         return AuthResult(True, self.user, [("WWW-Authenticate", f"{word} {base64.b64encode(reply).decode()}")] if reply else [])
 
-    def seal(self, plain: bytes) -> tuple[bytes, bytes]:
-        if self._context is None:
-            raise EncryptionError("no security context")
-        wrapped = self._context.wrap_winrm(plain)
-        return wrapped.header, wrapped.data
-
-    def unseal(self, header: bytes, data: bytes) -> bytes:
-        if self._context is None:
-            raise EncryptionError("no security context")
-        try:
-            return self._context.unwrap_winrm(header, data)
-        except SpnegoError as exc:
-            raise EncryptionError(f"cannot decrypt: {exc}") from None
 
 
 register_scheme(Scheme(name=NEGOTIATE, words=("Negotiate", "NTLM"), challenge="Negotiate", acceptor=NegotiateAcceptor,

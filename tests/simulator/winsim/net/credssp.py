@@ -62,7 +62,7 @@ def tls_context() -> spnego.tls.CredSSPTLSContext:
     return _TLS_CONTEXT
 
 
-class CredSSPAcceptor(auth.Acceptor):
+class CredSSPAcceptor(auth.SpnegoContextAcceptor):
     """CredSSP state of one TCP connection."""
 
     connection_bound = True
@@ -109,19 +109,6 @@ class CredSSPAcceptor(auth.Acceptor):
         headers = [("WWW-Authenticate", f"CredSSP {base64.b64encode(reply).decode()}")] if reply else []
         return auth.AuthResult(True, self.user, headers)
 
-    def seal(self, plain: bytes) -> tuple[bytes, bytes]:
-        if self._context is None:
-            raise auth.EncryptionError("no security context")
-        wrapped = self._context.wrap_winrm(plain)
-        return wrapped.header, wrapped.data
-
-    def unseal(self, header: bytes, data: bytes) -> bytes:
-        if self._context is None:
-            raise auth.EncryptionError("no security context")
-        try:
-            return self._context.unwrap_winrm(header, data)
-        except SpnegoError as exc:
-            raise auth.EncryptionError(f"cannot decrypt: {exc}") from None
 
 
 def _prepare(credentials: Sequence[tuple[str, str]], directory: Path) -> Mapping[str, object]:

@@ -52,7 +52,7 @@ def is_ntlm(raw: bytes) -> bool:
     return raw.startswith(b"NTLMSSP\x00") or b"NTLMSSP\x00" in raw or _NTLM_OID in raw[:40]
 
 
-class KerberosAcceptor(auth.Acceptor):
+class KerberosAcceptor(auth.SpnegoContextAcceptor):
     """Negotiate answered by Kerberos; one security context per TCP connection."""
 
     connection_bound = True
@@ -105,19 +105,6 @@ class KerberosAcceptor(auth.Acceptor):
         headers = [("WWW-Authenticate", f"{word} {base64.b64encode(reply).decode()}")] if reply else []
         return auth.AuthResult(True, self.user, headers)
 
-    def seal(self, plain: bytes) -> tuple[bytes, bytes]:
-        if self._context is None:
-            raise auth.EncryptionError("no security context")
-        wrapped = self._context.wrap_winrm(plain)
-        return wrapped.header, wrapped.data
-
-    def unseal(self, header: bytes, data: bytes) -> bytes:
-        if self._context is None:
-            raise auth.EncryptionError("no security context")
-        try:
-            return self._context.unwrap_winrm(header, data)
-        except SpnegoError as exc:
-            raise auth.EncryptionError(f"cannot decrypt: {exc}") from None
 
 
 def _prepare(credentials: Sequence[tuple[str, str]], directory: Path) -> Mapping[str, object]:

@@ -27,6 +27,12 @@ The document's keys and their initial values come from the script's
 (:mod:`winsim.windows.psjson`). A script that does not set
 ``$ProgressPreference = 'SilentlyContinue'`` also gets the "Preparing modules
 for first use." progress records on stderr, as on Windows.
+
+Host work (:class:`winsim.fleet.stats.HostWork`): each query the script carries is counted by
+the CIM model as it is evaluated; the powershell.exe a WinRS or SSH command line starts, with the
+script's bytes, by :mod:`winsim.windows.commands`. A PowerShell remoting pipeline (no command
+line) runs in the runspace pool's process, which is already open: the script is counted here,
+no process.
 """
 
 from __future__ import annotations
@@ -213,6 +219,8 @@ def _match(request: handlers.ScriptRequest) -> bool | None:
 
 
 def _run(request: handlers.ScriptRequest, ctx: HostContext, _matched: object) -> ProcessOutput:
+    if not request.command_line and ctx.cim.work is not None:
+        ctx.cim.work.pipeline_run(HANDLER_NAME, request.script)
     return run_collector(request.script, ctx)
 
 

@@ -9,6 +9,12 @@ channel it could be switched to, all without a key and unlicensed - and, when
 Office is installed, Office's rows (ApplicationID 0ff1ce15-...). They are
 generated here, so a collector that forgets its WHERE filter sees them exactly
 as it would on Windows.
+
+Every query that is answered is also counted as host work, when the host has a counter
+(:class:`WorkRecorder`; the fleet's hosts pass their :class:`winsim.fleet.stats.HostWork`):
+the provider enumerates every instance of the class, the WHERE clause filters after that,
+and the properties returned are the returned instances times the selected properties
+(``SELECT *``: every property of the class in :mod:`winsim.windows.cim_schema`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from winsim.fleet.profiles import CimData
 from winsim.windows import cim_schema, wql
@@ -237,17 +244,31 @@ class ClassRows:
 ProviderFailure = Callable[[str], "CimError | None"]
 
 
+class WorkRecorder(Protocol):
+    """What counts a host's work (:class:`winsim.fleet.stats.HostWork`; this layer does not import it)."""
+
+    def cim_query(self, class_name: str, *, enumerated: int, returned: int, properties_returned: int) -> None: ...
+
+    def parsed(self, text: str, *, csharp: bool = False) -> None: ...
+
+    def process_started(self, program: str, script: str) -> None: ...
+
+    def pipeline_run(self, program: str, script: str) -> None: ...
+
+
 class HostCim:
     """CIM instances of one host and WQL evaluation over them.
 
     ``namespace_failure`` is returned for every query before anything else
     (an access-denied namespace); ``provider_failure(class_name)`` may fail a
-    valid query on one class (for instance a disabled service).
+    valid query on one class (for instance a disabled service). ``work``, when given,
+    counts what the host computes (None: nothing is counted).
     """
 
     def __init__(self, host_name: str, data: CimData, *, namespace_failure: CimError | None = None,
-                 provider_failure: ProviderFailure | None = None) -> None:
+                 provider_failure: ProviderFailure | None = None, work: WorkRecorder | None = None) -> None:
         self.host_name = host_name
+        self.work = work
         self.data = data
         self.edition_id = data.edition_id
         self.namespace_failure = namespace_failure
@@ -318,4 +339,9 @@ class HostCim:
         def resolve(name: str) -> str:
             return cim_schema.canonical_property(class_name, name) or name
 
-        return class_name, wql.select(parsed, self.classes[class_name].rows, columns, resolve)
+        instances = self.classes[class_name].rows
+        rows = wql.select(parsed, instances, columns, resolve)
+        if self.work is not None:
+            self.work.cim_query(class_name, enumerated=len(instances), returned=len(rows),
+                                properties_returned=len(rows) * len(columns))
+        return class_name, rows

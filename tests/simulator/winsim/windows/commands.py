@@ -151,6 +151,7 @@ def _run_powershell(invocation: Invocation, ctx: HostContext, *, stdin: str, env
     script = stdin if invocation.script_from_stdin else invocation.script or ""
     request = handlers.ScriptRequest(invocation.command_line, script, stdin, dict(env.variables), env.working_directory)
     found = handlers.find(request)
+    powershell.count_process(ctx, found[0].name if found else powershell.INTERPRETER, script)  # host work
     if found is not None:
         handler, matched = found
         return handler.run(request, ctx, matched)

@@ -17,6 +17,10 @@ otherwise 0 when the last statement succeeded and 1 when it failed (a native com
 exited non-zero has failed; its own code is kept only in ``$LASTEXITCODE``, PowerShell
 issue #13501). Ansible's ``If (-not $?) { ... exit $LASTEXITCODE ... }`` line (modules,
 ``preserve_rc``) exits with ``$LASTEXITCODE`` when the statement before it failed.
+
+:func:`count_process` counts a started powershell.exe as host work (the host's
+:class:`~winsim.windows.cim.WorkRecorder`, if it has one): one process, its runspace and the
+bytes of its decoded script, whichever program then answers it.
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ _PRESERVE_RC = re.compile(r"^If\s*\(\s*-not\s+\$\?\s*\)", re.IGNORECASE)
 _NATIVE_CMD = re.compile(r"^(?:&\s*)?(?P<word>(?:[A-Za-z]:)?[\w\\/.:-]*\bcmd(?:\.exe)?|'[^']*cmd(?:\.exe)?'|\"[^\"]*cmd(?:\.exe)?\")"
                          r"(?=\s|$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _ARGUMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"`]|`.)*\"|\S+")
+
+
+#: the program name host work counts for scripts no registered handler claims (this interpreter)
+INTERPRETER = "powershell"
+
+
+def count_process(ctx: HostContext, program: str, script: str) -> None:
+    """Count one powershell.exe started for ``script`` (decoded text) that ``program`` answers."""
+    if ctx.cim.work is not None:
+        ctx.cim.work.process_started(program, script)
 
 
 def _env_value(name: str, ctx: HostContext, env: ProcessEnv | None) -> str:
