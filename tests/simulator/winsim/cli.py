@@ -111,7 +111,8 @@ def _serve_detached(args: argparse.Namespace) -> int:
     for source in args.handlers or ():
         extra += ["--handlers", source]
     try:
-        # pylint: disable-next=protected-access  (the CLI is the launcher's one other client)
+        # The CLI is the launcher's one other client.
+        # pylint: disable-next=protected-access
         served = launch.ServedFleet._launch(
             Path(args.fleet), Path(args.state_dir), extra_args=extra, timeout=args.timeout,
             env={LOG_LEVEL_ENV: args.log_level}, inventory=args.inventory, ready_file=args.ready_file, detach=True)

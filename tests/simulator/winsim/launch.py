@@ -117,7 +117,8 @@ class ServedFleet:
                    "--state-dir", str(state / SIM_STATE_NAME), "--ready-file", str(ready_path), *extra_args]
         environment = None if env is None else {**os.environ, **env}
         with log.open("wb") as handle:
-            process = subprocess.Popen(  # pylint: disable=consider-using-with  (stopped by stop())
+            # Stopped by stop(), not by a with block: the process outlives this call.
+            process = subprocess.Popen(  # pylint: disable=consider-using-with
                 command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, env=environment,
                 start_new_session=detach,
             )
