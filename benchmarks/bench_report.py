@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, licensing.windows contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Summaries of benchmark runs: medians per (fleet size, variant, forks), best fork count,
-ratios, the targets of docs/performance.md, and the results as JSON, Markdown and an SVG chart.
+ratios, the targets of docs/performance.md, the host work of each variant (counts from the
+simulator, never converted into time), and the results as JSON, Markdown and an SVG chart.
 """
 
 from __future__ import annotations
@@ -19,6 +20,104 @@ TARGET_OURS_OVER_FLOOR = 1.3
 TARGET_PEER_OVER_OURS = 3.0
 TARGET_REQUESTS_PER_HOST = 5
 TARGET_KB_PER_HOST = 12.0
+
+
+# The host-work counts of the results (winsim's ``host_work``, docs/performance.md "Host work"), in table order.
+HOST_WORK_METRICS = (
+    ("cim_enumerated", "CIM instances enumerated (all classes)"),
+    ("slp_enumerated", "of which SoftwareLicensingProduct"),
+    ("cim_returned", "CIM instances returned"),
+    ("slp_returned", "of which SoftwareLicensingProduct"),
+    ("cim_properties_returned", "CIM properties returned"),
+    ("slp_properties_returned", "of which SoftwareLicensingProduct"),
+    ("powershell_processes", "PowerShell processes started"),
+    ("runspaces", "PowerShell runspaces opened"),
+    ("compiler_processes", "compiler processes started (csc.exe)"),
+    ("script_bytes", "script bytes parsed (PowerShell and C#)"),
+    ("csharp_bytes", "of which C# source compiled"),
+)
+
+
+def _flat_host_work(work: dict) -> dict[str, int]:
+    """One host's ``host_work`` as the flat counts of HOST_WORK_METRICS."""
+    cim = work.get("cim") or {}
+    products = cim.get("SoftwareLicensingProduct") or {}
+    flat = {f"cim_{key}": sum(counts.get(key, 0) for counts in cim.values()) for key in ("enumerated", "returned", "properties_returned")}
+    flat.update({f"slp_{key}": products.get(key, 0) for key in ("enumerated", "returned", "properties_returned")})
+    flat.update({key: work.get(key, 0) for key in ("powershell_processes", "runspaces", "compiler_processes", "script_bytes",
+                                                     "csharp_bytes")})
+    return flat
+
+
+def _mean_host_work(stats: dict, names: list[str]) -> dict[str, float]:
+    flats = [_flat_host_work(stats["hosts"][name].get("host_work") or {}) for name in names if name in stats["hosts"]]
+    if not flats:
+        return {}
+    return {key: round(sum(flat[key] for flat in flats) / len(flats), 1) for key, _label in HOST_WORK_METRICS}
+
+
+def host_work_record(stats: dict, profile_of: dict[str, str], profile: str) -> dict:
+    """What one run cost the hosts: mean per host of ``profile``'s hosts, and of the whole fleet."""
+    if not any("host_work" in counters for counters in stats["hosts"].values()):
+        return {}  # a simulator without the host-work counters
+    chosen = sorted(name for name, dealt in profile_of.items() if dealt == profile)
+    return {"profile": profile, "profile_hosts": len(chosen), "per_profile_host": _mean_host_work(stats, chosen),
+            "per_fleet_host": _mean_host_work(stats, sorted(stats["hosts"]))}
+
+
+def host_work_summary(runs: list[dict]) -> dict:
+    """Per variant at the largest fleet that has host work: the median over its runs of each count."""
+    measured = [run for run in runs if (run.get("host_work") or {}).get("per_profile_host")]
+    if not measured:
+        return {}
+    size = max(run["size"] for run in measured)
+    at_size = [run for run in measured if run["size"] == size]
+    summary: dict = {"size": size, "profile": at_size[0]["host_work"]["profile"],
+                     "profile_hosts": at_size[0]["host_work"]["profile_hosts"], "variants": {}}
+    for variant in VARIANT_ORDER:
+        group = [run["host_work"] for run in at_size if run["variant"] == variant]
+        if group:
+            summary["variants"][variant] = {
+                scope: {key: statistics.median(entry[scope][key] for entry in group) for key, _label in HOST_WORK_METRICS}
+                for scope in ("per_profile_host", "per_fleet_host")}
+    return summary
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _ratio(peer: float, ours: float) -> str:
+    if ours == 0:
+        return "-" if peer == 0 else f"(ours 0, peer {_count(peer)})"
+    return f"{peer / ours:,.1f}x"
+
+
+def host_work_markdown(summary: dict) -> list[str]:
+    """The "Host work" tables: per host of the realistic profile, and per host of the whole fleet."""
+    if not summary:
+        return []
+    variants = list(summary["variants"])
+    ratio = "ours" in variants and "peer" in variants
+    header = ["per host", *variants] + (["peer / ours"] if ratio else [])
+    lines = []
+    for scope, title in (("per_profile_host", f"Host work per host of profile {summary['profile']} "
+                                              f"({summary['profile_hosts']} of {summary['size']} hosts)"),
+                         ("per_fleet_host", f"Host work per host, whole fleet ({summary['size']} hosts, every profile)")):
+        rows = []
+        for key, label in HOST_WORK_METRICS:
+            values = {variant: summary["variants"][variant][scope][key] for variant in variants}
+            row = [label if not label.startswith("of which") else f"- {label}", *(_count(values[variant]) for variant in variants)]
+            if ratio:
+                row.append(_ratio(values["peer"], values["ours"]))
+            rows.append(row)
+        lines += ["", f"## {title}", ""] + _table(header, rows)
+    lines += ["", "Host work: what the simulated host had to compute for the run, counted by winsim (`host_work` in its "
+              "/stats), never timed: CIM instances the provider enumerated to answer each query (all instances of the "
+              "class, a WHERE clause filters after that), instances and properties returned; powershell.exe processes "
+              "started and runspaces opened; csc.exe runs (Windows PowerShell 5.1 compiles C# with it); bytes of script "
+              "text parsed, C# source included. docs/performance.md, 'Host work', says how each is counted."]
+    return lines
 
 
 def summarise(runs: list[dict]) -> list[dict]:
@@ -132,7 +231,8 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     return lines
 
 
-def markdown(meta: dict, rows: list[dict], best: list[dict], checks: list[dict], task_times: dict) -> str:
+def markdown(meta: dict, rows: list[dict], best: list[dict], checks: list[dict], task_times: dict,
+             host_work: dict | None = None) -> str:
     lines = [f"# Benchmark {meta['started']}", ""]
     lines += [f"- {key}: {value}" for key, value in meta.items() if key != "started"]
     lines += ["", "## Best fork count per variant", ""]
@@ -154,6 +254,7 @@ def markdown(meta: dict, rows: list[dict], best: list[dict], checks: list[dict],
           row["requests_per_host"], f"{row['kb_per_host']} ({row['kb_in_per_host']})", row["simulator_cpu_s"], row["load_before"],
           f"{row['hosts_ok']}/{row['size']}", row.get("ours_over_floor"),
           row.get("peer_over_ours", row.get("baseline_over_ours"))] for row in rows])
+    lines += host_work_markdown(host_work or {})
     for variant, times in task_times.items():
         lines += ["", f"## Where {variant} spends its time ({times['size']} hosts, {times['forks']} forks, its fastest run)", ""]
         lines += _table(["task", "seconds"], [[entry["task"], entry["seconds"]] for entry in times["tasks"]])
@@ -230,9 +331,11 @@ def write_results(output: Path, meta: dict, runs: list[dict], task_times: dict) 
     rows = summarise(runs)
     best = best_rows(rows)
     checks = targets(best)
+    host_work = host_work_summary(runs)
     output.mkdir(parents=True, exist_ok=True)
-    document = {"meta": meta, "summary": rows, "best": best, "targets": checks, "task_times": task_times, "runs": runs}
+    document = {"meta": meta, "summary": rows, "best": best, "targets": checks, "host_work": host_work, "task_times": task_times,
+                "runs": runs}
     (output / "results.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    (output / "results.md").write_text(markdown(meta, rows, best, checks, task_times), encoding="utf-8")
+    (output / "results.md").write_text(markdown(meta, rows, best, checks, task_times, host_work), encoding="utf-8")
     (output / "hosts-per-second.svg").write_text(svg_chart(best), encoding="utf-8")
     return document

@@ -18,7 +18,10 @@ Variants, run on the same simulated fleet (one `winsim serve` per fleet size, se
 Every run must audit every host (recap, the variant's report and the simulator's counters
 agree, see bench_checks.py); otherwise the benchmark stops with exit status 1. Wall time, CPU
 and memory of each run come from the harness's process meter (tests/support/process_meter.py;
-memory as PSS of the process tree). Performance
+memory as PSS of the process tree). What the hosts had to compute (CIM instances enumerated
+and returned, PowerShell processes, script bytes parsed: winsim's host work, counts and never
+times) is reported per host of the realistic profile bench_fleet.HOST_WORK_PROFILE, which
+every fleet contains, and of the whole fleet. Performance
 targets are reported, never enforced. Results: results.json, results.md and
 hosts-per-second.svg in --output (default results/benchmark-<date>). Method and figures:
 docs/performance.md.
@@ -44,9 +47,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 from bench_checks import audited_hosts
-from bench_fleet import BenchFleet, healthy_profiles
+from bench_fleet import HOST_WORK_PROFILE, BenchFleet, healthy_profiles
 from bench_peer import ensure_peer_collection
-from bench_report import DEFAULT_VARIANTS, VARIANT_ORDER, write_results
+from bench_report import DEFAULT_VARIANTS, VARIANT_ORDER, host_work_record, write_results
 from process_meter import run_measured
 
 BIN = Path(sys.executable).parent
@@ -176,6 +179,8 @@ def run_variant(variant: str, fleet: BenchFleet, forks: int, repeat: int, scratc
         "load_before": round(load_before, 2),
         **{key: round(value, 1) for key, value in _per_host(stats, fleet.size).items()},
         "task_times": json.loads(task_times.read_text(encoding="utf-8"))["tasks"] if task_times.is_file() else [],
+        # What the hosts computed (counts, not time): per host of the realistic profile, and of the whole fleet.
+        "host_work": host_work_record(stats, fleet.profile_of, HOST_WORK_PROFILE),
     }
     print(f"  {label}: {record['wall_s']:.1f} s wall, {fleet.size / cost.wall_seconds:.1f} hosts/s, "
           f"{record['cpu_s']:.1f} s CPU, {record['peak_pss_tree_mb']:.0f} MB tree PSS / {record['peak_rss_main_mb']:.0f} MB main RSS, "

@@ -31,6 +31,19 @@ Which product filter runs is read from the module source that came with the payl
 The real module returns the full product key: the firmware (OA3) key, else the key decoded
 from the registry's DigitalProductId. Profiles hold FAKE firmware keys; for the decoded key
 this module makes up an equally fake one (``FAKE1-FAKE2-FAKE3-FAKE4-<partial key>``).
+
+Host work (:class:`winsim.fleet.stats.HostWork`), from what this handler really receives, which is
+ansible's own payload: the powershell.exe that runs the bootstrap (``-EncodedCommand``) and the
+bootstrap's bytes are counted by :mod:`winsim.windows.commands`; here, the scripts the host then
+parses: the exec wrapper (the payload's first line), and for each action its wrapper script
+(``module_wrapper.ps1``), the module, its PowerShell module utils and its C# module utils
+(``Ansible.Basic.cs``, compiled). ansible-core 2.19's module_wrapper.ps1 runs the module in a new
+runspace of the same process (``[PowerShell]::Create()``): one more runspace, no more PowerShell
+processes. Compiling C# on Windows PowerShell 5.1 goes through CodeDom, which starts ``csc.exe``
+(ansible's Ansible.ModuleUtils.AddType.psm1 says so): one compiler process per action with C#
+module utils. The CIM queries are the module's: ``Get-CimInstance`` without a filter on
+SoftwareLicensingService, SoftwareLicensingProduct and Win32_OperatingSystem (every instance,
+every property); the registry read of the product key is not CIM and is not counted.
 """
 
 from __future__ import annotations
@@ -96,6 +109,31 @@ def _module_source(payload: dict, script_name: str) -> str:
         return ""
 
 
+def _count_wrapper_work(ctx: HostContext, header: dict, payload: dict) -> None:
+    """The scripts, runspaces and compiler runs the exec wrapper costs the host (see the module docstring)."""
+    work = ctx.cim.work
+    if work is None:
+        return
+    work.parsed(str(header.get("script") or ""))
+    scripts = payload.get("scripts") or {}
+    seen: set[str] = set()
+    for action in payload.get("actions") or []:
+        if not isinstance(action, dict):
+            continue
+        params = action.get("params") if isinstance(action.get("params"), dict) else {}
+        csharp = [name for name in params.get("CSharpModules") or [] if isinstance(name, str)]
+        powershell = [str(action.get("name") or ""), str(params.get("Script") or ""),
+                      *(name for name in params.get("PowerShellModules") or [] if isinstance(name, str))]
+        for name in powershell + csharp:
+            if name in scripts and name not in seen:
+                seen.add(name)
+                work.parsed(_module_source(payload, name), csharp=name.lower().endswith(".cs"))
+        if "[PowerShell]::Create()" in _module_source(payload, str(action.get("name") or "")):
+            work.runspaces += 1
+        if csharp:
+            work.compiler_processes += 1
+
+
 def is_product_facts(module_name: str) -> bool:
     """True for win_product_facts under any of its names (ansible.windows, community.windows, short name)."""
     return module_name.rsplit(".", 1)[-1] == MODULE_NAME
@@ -154,8 +192,8 @@ def product_facts(ctx: HostContext, *, old_filter: bool) -> dict[str, object]:
     }
 
 
-def _match(request: handlers.ScriptRequest) -> tuple[dict, tuple[str, str]] | None:
-    """(module payload, module action) when stdin is ansible's module wrapper payload for win_product_facts."""
+def _match(request: handlers.ScriptRequest) -> tuple[dict, tuple[str, str], dict] | None:
+    """(module payload, module action, wrapper header) when stdin is ansible's module wrapper payload for win_product_facts."""
     # ansible's PowerShell module wrapper: the bootstrap as -EncodedCommand, the module payload on stdin.
     if not request.stdin:
         return None
@@ -165,15 +203,16 @@ def _match(request: handlers.ScriptRequest) -> tuple[dict, tuple[str, str]] | No
     action = _module_action(parts[1])
     if action is None or not is_product_facts(action[1]):
         return None
-    return parts[1], action
+    return parts[1], action, parts[0]
 
 
 def _run(request: handlers.ScriptRequest, ctx: HostContext, matched: object) -> ProcessOutput:
     """The module's output on this host."""
-    payload, action = matched  # type: ignore[misc]
+    payload, action, header = matched  # type: ignore[misc]
     if tuple(int(part) for part in re.findall(r"\d+", ctx.powershell_version)[:2]) < (5, 1):
         # The bootstrap's own version guard.
         return ProcessOutput(stdout='{"failed":true,"msg":"Ansible requires PowerShell v5.1"}\r\n', exit_code=1)
+    _count_wrapper_work(ctx, header, payload)
     old_filter = bool(_OLD_FILTER.search(_module_source(payload, action[0])))
     try:
         if ctx.has_fault(faults.WMI_ERROR) and ctx.fault is not None:

@@ -33,6 +33,13 @@ PROFILES = profile_names()
 # Under the default policy. Windows Server hosts pass with any activation; a client needs a
 # digital license, a subscription or the OEM firmware key.
 DEFAULT_POLICY_VERDICTS = {
+    # Thin documents: decided from what the row still says (docs/facts.md, "Thin documents").
+    "evaluation_server_edition_only": ("noncompliant", ["evaluation"]),
+    "evaluation_client_edition_id_only": ("noncompliant", ["evaluation"]),
+    "oem_firmware_key_no_channel": ("compliant", []),
+    "avma_guest_no_channel": ("compliant", []),
+    "server_os_unreadable": ("compliant", []),
+    "windows11_pro_with_office_realistic": ("compliant", []),
     "ad_based": ("compliant", []),
     "avma_guest": ("compliant", []),
     "digital_license_home_store": ("compliant", []),
