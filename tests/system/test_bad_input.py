@@ -160,8 +160,9 @@ MERGE_CASES = [
 # --- fleet files (winsim serve) -------------------------------------------------------------
 # (case, fleet file text, substrings)
 FLEET_CASES = [
-    ("fleet_auth_kerberos", "hosts:\n  - {name: win-1, profile: digital_license_pro, auth: kerberos}\n",
-     ["hosts[0] (win-1): field 'auth': expected one of basic, ntlm, got 'kerberos'"]),
+    ("fleet_auth_unknown", "hosts:\n  - {name: win-1, profile: digital_license_pro, auth: digest}\n",
+     ["hosts[0] (win-1): field 'auth': expected one of basic, ntlm, negotiate, kerberos, credssp, certificate, "
+      "or a list or mapping of schemes, got 'digest'"]),
     ("fleet_unknown_profile", "hosts:\n  - {name: win-1, profile: windows_xp_pirated}\n",
      ["hosts[0] (win-1): field 'profile': unknown profile 'windows_xp_pirated'", "(known: ad_based, avma_guest"]),
     ("fleet_unknown_fault", "hosts:\n  - {name: win-1, profile: digital_license_pro, fault: meltdown}\n",

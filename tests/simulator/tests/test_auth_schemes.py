@@ -103,7 +103,8 @@ def test_the_inventory_names_the_preferred_transport_and_every_scheme(schemes_si
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("kerberos", "field 'auth': expected one of basic, ntlm, got 'kerberos'"),
+    ("digest", "field 'auth': expected one of basic, ntlm, negotiate, kerberos, credssp, certificate, or a list or "
+               "mapping of schemes, got 'digest'"),
     # Every registered scheme is listed (issue 15 adds kerberos, credssp and certificate).
     (["negotiate", "digest"], "field 'auth[1]': expected a scheme name, one of negotiate, kerberos, basic, credssp, "
                               "certificate, got 'digest'"),

@@ -26,10 +26,10 @@ def write_fleet(tmp_path: Path, hosts: list[dict[str, object]], **top: object) -
 
 def test_message_names_file_host_field_and_expectation(tmp_path) -> None:
     hosts = [dict(host) for host in FOUR_HOSTS]
-    hosts[3]["auth"] = "kerberos"
+    hosts[3]["auth"] = "digest"
     with pytest.raises(ConfigError) as caught:
         load_fleet(write_fleet(tmp_path, hosts))
-    assert str(caught.value) == "fleet.yml: hosts[3] (win-004): field 'auth': expected one of basic, ntlm, got 'kerberos'"
+    assert str(caught.value) == "fleet.yml: hosts[3] (win-004): field 'auth': expected one of basic, ntlm, negotiate, kerberos, credssp, certificate, or a list or mapping of schemes, got 'digest'"
 
 
 @pytest.mark.parametrize(("change", "fragment"), [
@@ -166,3 +166,19 @@ def test_generator_is_deterministic_and_valid() -> None:
     assert "password" not in yaml.safe_dump(document)
     with pytest.raises(ConfigError, match="--faulty"):
         generate(3, profiles=profiles, faulty=1.5)
+
+
+@pytest.mark.parametrize(("word", "transport", "schemes"), [
+    ("basic", "basic", ("basic",)),
+    ("ntlm", "ntlm", ("negotiate",)),
+    ("negotiate", "ntlm", ("negotiate",)),
+    ("kerberos", "kerberos", ("kerberos",)),
+    ("credssp", "credssp", ("credssp",)),
+])
+def test_one_word_auth_names_the_one_scheme_offered(tmp_path, word, transport, schemes) -> None:
+    hosts = [dict(host) for host in FOUR_HOSTS]
+    hosts[0]["auth"] = word
+    if word == "credssp":
+        hosts[0]["transport"] = "https"
+    spec = load_fleet(write_fleet(tmp_path, hosts)).hosts[0]
+    assert (spec.auth, spec.auth_schemes) == (transport, schemes)

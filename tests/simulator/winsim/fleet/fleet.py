@@ -146,9 +146,15 @@ def _auth(value: object, where: str) -> tuple[str, tuple[str, ...]]:
     Windows' default (Negotiate on, Basic off).
     """
     known = auth.scheme_names()
+    if isinstance(value, str) and value in auth.LEGACY_SCHEMES:
+        return value, auth.LEGACY_SCHEMES[value]
+    if isinstance(value, str) and value in known:
+        # One scheme by its name (negotiate, kerberos, credssp, certificate, ...): the listener offers it alone.
+        return auth.scheme(value).client_transport, (value,)
     if isinstance(value, str) or value is None:
-        kind = _choice(value, auth.KINDS, where, "auth")
-        return kind, auth.LEGACY_SCHEMES[kind]
+        words = [*auth.KINDS, *(name for name in known if name not in auth.KINDS)]
+        raise ConfigError(f"{where}: field 'auth': expected one of {', '.join(words)}, or a list or mapping of schemes, "
+                          f"got {value!r}")
     if isinstance(value, list):
         if not value:
             raise ConfigError(f"{where}: field 'auth': expected at least one scheme name ({', '.join(known)}), got []")
