@@ -45,7 +45,7 @@ def _flat_host_work(work: dict) -> dict[str, int]:
     flat = {f"cim_{key}": sum(counts.get(key, 0) for counts in cim.values()) for key in ("enumerated", "returned", "properties_returned")}
     flat.update({f"slp_{key}": products.get(key, 0) for key in ("enumerated", "returned", "properties_returned")})
     flat.update({key: work.get(key, 0) for key in ("powershell_processes", "runspaces", "compiler_processes", "script_bytes",
-                                                     "csharp_bytes")})
+                                                   "csharp_bytes")})
     return flat
 
 

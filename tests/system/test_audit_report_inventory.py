@@ -28,7 +28,6 @@ BASELINE_GENERATED = "2026-11-20T10:00:00Z"
 DAY = 1440
 
 
-
 def _load_sample_results():
     # The unit tests' sample results (no import of the collection), loaded by path: this tree is not a package.
     path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"

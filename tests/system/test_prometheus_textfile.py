@@ -33,7 +33,6 @@ DAY = 1440
 PREFIX = "windows_license_audit_"
 
 
-
 def _load_sample_results():
     # The unit tests' sample results (no import of the collection), loaded by path: this tree is not a package.
     path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"

@@ -62,6 +62,7 @@ def _ok(completed: subprocess.CompletedProcess) -> str:
 def _without_host(value: object, host: str) -> object:
     """The value with the host's name (as written, upper case) replaced, and the clock's fields dropped."""
     text = json.dumps(value, sort_keys=True).replace(host.upper(), "<HOST>").replace(host, "<host>")
+
     def drop_clock(item: object) -> object:
         if isinstance(item, dict):
             return {key: drop_clock(inner) for key, inner in item.items() if key not in ("collected_at", "grace_expires_at")}

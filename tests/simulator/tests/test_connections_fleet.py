@@ -93,8 +93,8 @@ def test_inventory_variables_per_connection_and_auth(builder, start_sim):
     assert stat.S_IMODE(os.stat(ssh["ansible_ssh_private_key_file"]).st_mode) == 0o600
     known_hosts = ssh["ansible_ssh_common_args"].split("UserKnownHostsFile=")[1].split()[0]
     lines = open(known_hosts, encoding="utf-8").read().splitlines()
-    assert sorted(line.split()[0] for line in lines) == sorted(f"[127.0.0.1]:{sim.server.address_of(name)[1]}"
-                                                              for name in ("ssh-key", "ssh-pw"))
+    expected = sorted(f"[127.0.0.1]:{sim.server.address_of(name)[1]}" for name in ("ssh-key", "ssh-pw"))
+    assert sorted(line.split()[0] for line in lines) == expected
     assert (hosts["ssh-pw"]["ansible_shell_type"], hosts["ssh-pw"]["ansible_password"]) == ("cmd", sim.password("ssh-pw"))
 
 

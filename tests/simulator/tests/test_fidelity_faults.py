@@ -154,8 +154,8 @@ def test_a_non_administrator_over_basic_gets_401(sim) -> None:
     address, port = sim.server.address_of("win-not-admin")
     token = base64.b64encode(f"simadmin:{sim.password('win-not-admin')}".encode()).decode()
     connection = http.client.HTTPConnection(address, port, timeout=10)
-    connection.request("POST", "/wsman", body=b"<x/>", headers={"Authorization": f"Basic {token}",
-                                                                 "Content-Type": "application/soap+xml;charset=UTF-8"})
+    headers = {"Authorization": f"Basic {token}", "Content-Type": "application/soap+xml;charset=UTF-8"}
+    connection.request("POST", "/wsman", body=b"<x/>", headers=headers)
     response = connection.getresponse()
     assert (response.status, response.read(), response.getheader("Content-Length")) == (401, b"", "0")
     assert [value for key, value in response.getheaders() if key.lower() == "www-authenticate"] == [

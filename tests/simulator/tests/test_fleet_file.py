@@ -29,7 +29,8 @@ def test_message_names_file_host_field_and_expectation(tmp_path) -> None:
     hosts[3]["auth"] = "digest"
     with pytest.raises(ConfigError) as caught:
         load_fleet(write_fleet(tmp_path, hosts))
-    assert str(caught.value) == "fleet.yml: hosts[3] (win-004): field 'auth': expected one of basic, ntlm, negotiate, kerberos, credssp, certificate, or a list or mapping of schemes, got 'digest'"
+    assert str(caught.value) == ("fleet.yml: hosts[3] (win-004): field 'auth': expected one of basic, ntlm, negotiate, kerberos, "
+                                 "credssp, certificate, or a list or mapping of schemes, got 'digest'")
 
 
 @pytest.mark.parametrize(("change", "fragment"), [

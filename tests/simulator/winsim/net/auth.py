@@ -428,7 +428,6 @@ class NegotiateAcceptor(SpnegoContextAcceptor):
         return AuthResult(True, self.user, [("WWW-Authenticate", f"{word} {base64.b64encode(reply).decode()}")] if reply else [])
 
 
-
 register_scheme(Scheme(name=NEGOTIATE, words=("Negotiate", "NTLM"), challenge="Negotiate", acceptor=NegotiateAcceptor,
                        client_transport="ntlm", offer_order=10, windows_default=True, prepare=_prepare_ntlm))
 register_scheme(Scheme(name=BASIC, words=("Basic",), challenge='Basic realm="WSMAN"', acceptor=BasicAcceptor,

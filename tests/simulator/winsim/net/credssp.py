@@ -110,7 +110,6 @@ class CredSSPAcceptor(auth.SpnegoContextAcceptor):
         return auth.AuthResult(True, self.user, headers)
 
 
-
 def _prepare(credentials: Sequence[tuple[str, str]], directory: Path) -> Mapping[str, object]:
     # NTLM inside CredSSP authenticates against the same kind of credential file as Negotiate.
     (directory / "credssp").mkdir(mode=0o700, exist_ok=True)

@@ -106,7 +106,6 @@ class KerberosAcceptor(auth.SpnegoContextAcceptor):
         return auth.AuthResult(True, self.user, headers)
 
 
-
 def _prepare(credentials: Sequence[tuple[str, str]], directory: Path) -> Mapping[str, object]:
     # The realm itself is started by the fleet server (winsim.fleet.connections), which fills in "env".
     return {"env": {}, "users": dict(credentials)}

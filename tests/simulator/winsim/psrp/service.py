@@ -130,8 +130,8 @@ def error_record(view: runspace.ErrorView) -> ErrorRecord:
     """A psrpcore ErrorRecord with what ansible's psrp plugin prints: command, message, position, category, id."""
     exception = NETException(Message=view.message, HResult=_HRESULT_RUNTIME)
     category = _CategoryInfo(Category=_category(view.category), Activity=view.activity or None,
-                                 Reason=view.reason or None, TargetName=view.target_name or None,
-                                 TargetType=view.target_type or None)
+                             Reason=view.reason or None, TargetName=view.target_name or None,
+                             TargetType=view.target_type or None)
     invocation = None
     if view.command or view.position:
         invocation = InvocationInfo(

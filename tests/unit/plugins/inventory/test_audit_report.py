@@ -30,8 +30,6 @@ STATUS_GROUPS = ("license_compliant", "license_noncompliant", "license_unknown")
 OWN_GROUPS = (*STATUS_GROUPS, "license_waived", "license_regressed")
 
 
-
-
 RESULTS = {
     "win-ok": facts(),
     "win-sub": facts("subscription", True),

@@ -32,8 +32,6 @@ DAY = 1440
 P = "windows_license_audit_"
 
 
-
-
 # Every status; one host in a grace period, one regressed since the baseline, one waived.
 RESULTS = {
     "win-ok": facts(),
