@@ -199,7 +199,8 @@ class KerberosRealm:
             raise RuntimeError(f"kadmin.local failed: {result.stderr.strip()[-2000:]}")
         log = (self.directory / "krb5kdc.out").open("wb")
         try:
-            self.process = subprocess.Popen(  # pylint: disable=consider-using-with  (stopped by stop())
+            # Stopped by stop(), not by a with block: the KDC outlives this call.
+            self.process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [find_tool("krb5kdc"), "-n", "-r", self.realm], env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         finally:

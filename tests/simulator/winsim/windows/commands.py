@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 
 from winsim.fleet import faults
