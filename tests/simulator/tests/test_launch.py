@@ -25,8 +25,9 @@ TWO_HOSTS = {
     "hosts": [{"name": "win-a", "profile": "minimal_digital_license_pro"},
               {"name": "win-b", "profile": "kms_server_2022", "auth": "ntlm"}],
 }
-BAD_FLEET = {"hosts": [{"name": "w", "profile": "minimal_digital_license_pro", "auth": "kerberos"}]}
-BAD_FLEET_MESSAGE = "fleet.yml: hosts[0] (w): field 'auth': expected one of basic, ntlm, got 'kerberos'"
+BAD_FLEET = {"hosts": [{"name": "w", "profile": "minimal_digital_license_pro", "auth": "digest"}]}
+BAD_FLEET_MESSAGE = ("fleet.yml: hosts[0] (w): field 'auth': expected one of basic, ntlm, negotiate, kerberos, credssp, "
+                     "certificate, or a list or mapping of schemes, got 'digest'")
 
 
 def winsim(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -86,11 +87,16 @@ def test_served_fleet_is_ready_serves_counts_and_stops(tmp_path) -> None:
 
 
 def test_a_bad_fleet_raises_with_the_log(tmp_path) -> None:
-    with pytest.raises(RuntimeError) as caught:
-        ServedFleet.start(fleet_file(tmp_path, BAD_FLEET), tmp_path / "state",
-                          extra_args=["--profiles-dir", str(FIXTURE_PROFILES)])
-    assert isinstance(caught.value, LaunchError) and caught.value.returncode == 2
-    assert "exited with 2 before it was ready" in str(caught.value) and BAD_FLEET_MESSAGE in str(caught.value)
+    try:
+        started = ServedFleet.start(fleet_file(tmp_path, BAD_FLEET), tmp_path / "state",
+                                    extra_args=["--profiles-dir", str(FIXTURE_PROFILES)])
+    except RuntimeError as exc:
+        error = exc
+    else:
+        started.stop()  # never leave a fleet running, even when the test fails
+        pytest.fail("a bad fleet started")
+    assert isinstance(error, LaunchError) and error.returncode == 2
+    assert "exited with 2 before it was ready" in str(error) and BAD_FLEET_MESSAGE in str(error)
 
 
 def test_not_ready_in_time_ends_the_process(tmp_path) -> None:
@@ -151,6 +157,8 @@ def test_detach_with_a_bad_fleet_fails_with_the_message(tmp_path) -> None:
     state = tmp_path / "state"
     result = winsim("serve", "--fleet", str(fleet_file(tmp_path, BAD_FLEET)), "--state-dir", str(state), "--detach",
                     "--profiles-dir", str(FIXTURE_PROFILES))
+    if result.returncode == 0:
+        winsim("stop", "--state-dir", str(state))  # never leave a fleet running, even when the test fails
     assert result.returncode == 2
     assert BAD_FLEET_MESSAGE in result.stderr and result.stdout == ""
     assert winsim_processes_using(state) == [] and not (state / "ready.json").exists()
