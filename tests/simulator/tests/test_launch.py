@@ -87,6 +87,7 @@ def test_served_fleet_is_ready_serves_counts_and_stops(tmp_path) -> None:
 
 
 def test_a_bad_fleet_raises_with_the_log(tmp_path) -> None:
+    error = None
     try:
         started = ServedFleet.start(fleet_file(tmp_path, BAD_FLEET), tmp_path / "state",
                                     extra_args=["--profiles-dir", str(FIXTURE_PROFILES)])
