@@ -11,6 +11,7 @@ targets and the benchmark).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -27,6 +28,19 @@ BIN = Path(sys.executable).parent
 SUPPORT = ROOT / "tests" / "support"
 if str(SUPPORT) not in sys.path:
     sys.path.insert(0, str(SUPPORT))
+
+
+def _load_sample_results():
+    # The unit tests' sample registered results import nothing of the collection, so they are
+    # loaded by path (tests/unit is not a package here); the report tests build fleets from them.
+    path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"
+    spec = importlib.util.spec_from_file_location("licensing_windows_sample_results", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+registered_facts = _load_sample_results().registered_facts
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ together with the inventory that knows the hosts' addresses.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import re
 import subprocess
@@ -22,22 +21,11 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from conftest import BIN, ROOT, ansible_env
+from conftest import registered_facts as facts
 
 GENERATED = "2026-11-21T10:30:00Z"
 BASELINE_GENERATED = "2026-11-20T10:00:00Z"
 DAY = 1440
-
-
-def _load_sample_results():
-    # The unit tests' sample results (no import of the collection), loaded by path: this tree is not a package.
-    path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"
-    spec = importlib.util.spec_from_file_location("licensing_windows_sample_results", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-facts = _load_sample_results().registered_facts
 
 
 # What the hosts' license_facts tasks returned tonight.

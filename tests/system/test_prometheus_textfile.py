@@ -13,7 +13,6 @@ installed by `make system-deps`; under CI a missing one fails the test instead o
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import shutil
 import socket
@@ -24,25 +23,13 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
-from conftest import ROOT
+from conftest import registered_facts as facts
 from prometheus_client.parser import text_string_to_metric_families
 
 GENERATED = "2026-11-21T10:30:00Z"
 BASELINE_GENERATED = "2026-11-20T10:00:00Z"
 DAY = 1440
 PREFIX = "windows_license_audit_"
-
-
-def _load_sample_results():
-    # The unit tests' sample results (no import of the collection), loaded by path: this tree is not a package.
-    path = ROOT / "tests" / "unit" / "plugins" / "plugin_utils" / "_report" / "sample_results.py"
-    spec = importlib.util.spec_from_file_location("licensing_windows_sample_results", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-facts = _load_sample_results().registered_facts
 
 
 RESULTS = {
